@@ -1,0 +1,87 @@
+/// The codes Stack Desktop raises. Adapters and users may define more with
+/// ``StackError/Code/init(_:exit:)``; the strings of these never change.
+extension StackError.Code {
+    // MARK: General
+    /// An unexpected internal failure.
+    public static let internalError = Self("internal.error", exit: .failure)
+    /// Reading or writing a file failed.
+    public static let ioFailed = Self("io.failed", exit: .failure)
+    /// A file that must exist does not.
+    public static let fileNotFound = Self("io.not_found", exit: .failure)
+    /// The destination of an output already exists.
+    public static let destinationExists = Self("io.destination_exists", exit: .failure)
+    /// The command line is malformed.
+    public static let usage = Self("usage.invalid", exit: .usage)
+
+    // MARK: Home
+    /// The home directory is missing or unusable.
+    public static let homeInvalid = Self("home.invalid", exit: .failure)
+    /// Another process holds the home lock for too long.
+    public static let homeLocked = Self("home.locked", exit: .failure)
+    /// The home has not been initialised.
+    public static let homeNotInitialized = Self("home.not_initialized", exit: .failure)
+    /// A setting is unknown or has the wrong type.
+    public static let configInvalid = Self("config.invalid", exit: .failure)
+
+    // MARK: Bundle entry policy (DESIGN §4.2)
+    /// The file is not a readable archive (random bytes, unsupported format).
+    public static let bundleUnreadable = Self("bundle.unreadable", exit: .policy)
+    /// The archive ends early or its compression stream is corrupt.
+    public static let bundleTruncated = Self("bundle.truncated", exit: .policy)
+    /// An entry is a symbolic link.
+    public static let bundleSymlink = Self("bundle.symlink", exit: .policy)
+    /// An entry is a hard link.
+    public static let bundleHardlink = Self("bundle.hardlink", exit: .policy)
+    /// An entry is a device, FIFO or socket.
+    public static let bundleSpecialFile = Self("bundle.special_file", exit: .policy)
+    /// An entry's path is absolute (or names a drive).
+    public static let bundleAbsolutePath = Self("bundle.absolute_path", exit: .policy)
+    /// An entry's path has a `..` component.
+    public static let bundlePathTraversal = Self("bundle.path_traversal", exit: .policy)
+    /// An entry's path has a backslash.
+    public static let bundleBackslash = Self("bundle.backslash", exit: .policy)
+    /// An entry's path has a NUL or control character.
+    public static let bundleControlCharacter = Self("bundle.control_character", exit: .policy)
+    /// An entry's path is empty, `.`-only, or not valid UTF-8.
+    public static let bundleInvalidPath = Self("bundle.invalid_path", exit: .policy)
+    /// A path component is longer than the limit.
+    public static let bundleComponentTooLong = Self("bundle.component_too_long", exit: .policy)
+    /// A path is longer than the limit.
+    public static let bundlePathTooLong = Self("bundle.path_too_long", exit: .policy)
+    /// Two entries have the same name.
+    public static let bundleDuplicateEntry = Self("bundle.duplicate_entry", exit: .policy)
+    /// Two entries' names are equal after case folding or Unicode NFC normalisation.
+    public static let bundleNameCollision = Self("bundle.name_collision", exit: .policy)
+    /// An entry needs a parent that is a file, or replaces a directory with a file.
+    public static let bundleTypeConflict = Self("bundle.type_conflict", exit: .policy)
+    /// The archive has more entries than the limit.
+    public static let bundleTooManyEntries = Self("bundle.too_many_entries", exit: .policy)
+    /// The expanded size exceeds the limit.
+    public static let bundleTooLarge = Self("bundle.too_large", exit: .policy)
+    /// The expanded/compressed ratio exceeds the limit (a compression bomb).
+    public static let bundleCompressionRatio = Self("bundle.compression_ratio", exit: .policy)
+    /// `stack.yaml` is missing at the root.
+    public static let bundleManifestMissing = Self("bundle.manifest_missing", exit: .policy)
+
+    // MARK: YAML, manifest and compose
+    /// The YAML text is malformed.
+    public static let yamlSyntax = Self("yaml.syntax", exit: .policy)
+    /// A mapping has the same key twice.
+    public static let yamlDuplicateKey = Self("yaml.duplicate_key", exit: .policy)
+    /// Aliases expand past the limit (billion laughs).
+    public static let yamlAliasLimit = Self("yaml.alias_limit", exit: .policy)
+    /// The document nests deeper than the limit.
+    public static let yamlTooDeep = Self("yaml.too_deep", exit: .policy)
+    /// An alias names an anchor that is not defined, or YAML uses an unsupported feature.
+    public static let yamlUnsupported = Self("yaml.unsupported", exit: .policy)
+    /// `stack.yaml` has a key the format does not define.
+    public static let manifestUnknownKey = Self("manifest.unknown_key", exit: .policy)
+    /// A required `stack.yaml` field is missing.
+    public static let manifestMissingField = Self("manifest.missing_field", exit: .policy)
+    /// A `stack.yaml` field has a wrong type or value.
+    public static let manifestInvalidField = Self("manifest.invalid_field", exit: .policy)
+    /// The compose file is not a valid compose document.
+    public static let composeInvalid = Self("compose.invalid", exit: .policy)
+    /// The compose file named by the manifest is not in the bundle.
+    public static let composeMissing = Self("compose.missing", exit: .policy)
+}

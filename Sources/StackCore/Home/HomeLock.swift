@@ -1,0 +1,48 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An exclusive advisory lock on the home (`flock` on `.lock`), so the CLI and a running
+/// server never mutate it at the same time. Released by ``unlock()`` or on deinit.
+public final class HomeLock: Sendable {
+    private let fd: Int32
+    private let released = LockedBox(false)
+
+    /// Takes the lock, waiting up to `timeout` seconds.
+    /// - Parameters:
+    ///   - home: The home.
+    ///   - timeout: How long to wait for another holder.
+    /// - Throws: `home.locked` after the timeout, `io.failed` when the lock file cannot be opened.
+    public init(home: StackHome, timeout: Double = 30) throws {
+        let path = home.lockFile.path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw AtomicFile.ioError("open lock file", path) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
+                close(fd)
+                throw StackError(.homeLocked, "another stackctl process holds \(path)",
+                                 hint: "wait for it to finish, or stop `stackctl serve`")
+            }
+            usleep(20_000)
+        }
+        self.fd = fd
+    }
+
+    /// Releases the lock; calling it again does nothing.
+    public func unlock() {
+        let first = released.withLock { done -> Bool in
+            defer { done = true }
+            return !done
+        }
+        if first {
+            flock(fd, LOCK_UN)
+            close(fd)
+        }
+    }
+
+    deinit { unlock() }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// A bundle archive format: streams entries through the ``EntryPolicy`` and writes them
+/// safely, and creates reproducible archives. `LibArchiveFormat` implements it.
+public protocol ArchiveFormat: Sendable {
+    /// Streams every entry through the policy without writing anything.
+    /// - Parameters:
+    ///   - bundle: The open bundle; read from its start.
+    ///   - limits: The limits to enforce.
+    ///   - capture: Says, for a file entry's path and size, whether to keep its bytes in
+    ///     ``BundleListing/captured``.
+    /// - Returns: The listing.
+    /// - Throws: `StackError` with a `bundle.*` code on the first violation.
+    func list(_ bundle: BundleFile, limits: BundleLimits,
+              capture: @Sendable (String, Int64) -> Bool) throws -> BundleListing
+
+    /// Streams every entry through the policy and writes it below `directory`, which must
+    /// exist, be empty and be private to the caller. Nothing is written for an entry
+    /// before it passes the policy; on error the caller removes `directory`.
+    /// - Parameters:
+    ///   - bundle: The open bundle; read from its start.
+    ///   - directory: An empty directory.
+    ///   - limits: The limits to enforce.
+    /// - Returns: The listing.
+    /// - Throws: `StackError` with a `bundle.*` or `io.*` code.
+    func extract(_ bundle: BundleFile, into directory: URL, limits: BundleLimits) throws -> BundleListing
+
+    /// Writes a reproducible archive of `directory`: sorted entries, fixed times, owner 0,
+    /// normalised modes, no compression timestamp. Identical input gives identical bytes.
+    /// - Parameters:
+    ///   - directory: The bundle's source tree.
+    ///   - output: The archive to write; replaced atomically.
+    /// - Returns: The listing of what was written.
+    /// - Throws: `StackError` when the tree holds something a bundle may not (links,
+    ///   special files) or on I/O errors.
+    func create(from directory: URL, to output: URL) throws -> BundleListing
+}

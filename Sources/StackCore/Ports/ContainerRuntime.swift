@@ -1,0 +1,61 @@
+import Foundation
+
+/// The state of a stack on its runtime.
+public enum StackRunState: String, Sendable, Hashable, Codable {
+    case running, stopped, partial, absent, failed
+}
+
+/// A stack ready to be run: its manifest, unpacked bundle and run directory.
+public struct RunnableStack: Sendable, Hashable {
+    public var manifest: Manifest
+    public var compose: ComposeFile
+    /// The unpacked, read-only bundle.
+    public var bundleDirectory: URL
+    /// Where the runtime may write rendered files.
+    public var runDirectory: URL
+    /// Where the stack's named volumes live.
+    public var volumesDirectory: URL
+    /// SHA-256 of the bundle file.
+    public var digest: String
+    public init(manifest: Manifest, compose: ComposeFile, bundleDirectory: URL, runDirectory: URL,
+                volumesDirectory: URL, digest: String) {
+        self.manifest = manifest
+        self.compose = compose
+        self.bundleDirectory = bundleDirectory
+        self.runDirectory = runDirectory
+        self.volumesDirectory = volumesDirectory
+        self.digest = digest
+    }
+}
+
+/// Runs stacks of one flavor. The compose adapter (StackDocker) is the built-in one; users
+/// register their own for other engines.
+public protocol ContainerRuntime: Sendable {
+    /// The flavor this runtime serves (`compose`).
+    var flavor: String { get }
+    /// Creates and starts the stack; on failure removes what it made.
+    func up(_ stack: RunnableStack) async throws
+    /// Stops and removes the stack's containers and networks (data is kept).
+    func down(stackName: String) async throws
+    /// Starts a stopped stack.
+    func start(stackName: String) async throws
+    /// Stops a running stack.
+    func stop(stackName: String) async throws
+    /// Reports the stack's state.
+    func status(stackName: String) async throws -> StackRunState
+}
+
+/// Maps flavors to runtimes.
+public struct RuntimeRegistry: Sendable {
+    private var runtimes: [String: any ContainerRuntime] = [:]
+    public init() {}
+    /// Registers (or replaces) the runtime for its flavor.
+    /// - Parameter runtime: The runtime.
+    public mutating func register(_ runtime: any ContainerRuntime) { runtimes[runtime.flavor] = runtime }
+    /// The runtime for `flavor`.
+    /// - Parameter flavor: A manifest's flavor.
+    /// - Returns: The runtime, or `nil` when none is registered.
+    public func runtime(for flavor: String) -> (any ContainerRuntime)? { runtimes[flavor] }
+    /// Registered flavors, sorted.
+    public var flavors: [String] { runtimes.keys.sorted() }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// An HTTP request for the ``HTTPClient`` port.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// `http://`, `https://`; for a unix socket, `http://localhost/…` with ``unixSocketPath``.
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    /// Reach the host through this unix socket (the Docker Engine API).
+    public var unixSocketPath: String?
+    /// Give up after this many seconds overall.
+    public var timeout: Double
+
+    public init(method: String = "GET", url: String, headers: [(String, String)] = [],
+                body: [UInt8] = [], unixSocketPath: String? = nil, timeout: Double = 30) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.unixSocketPath = unixSocketPath
+        self.timeout = timeout
+    }
+}
+
+/// An HTTP response.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    /// Header names lower-cased.
+    public var headers: [String: String]
+    public var body: [UInt8]
+    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// An HTTP client. `CurlHTTPClient` (StackAPI) implements it over libcurl, including unix
+/// sockets, so that only one module wraps libcurl.
+public protocol HTTPClient: Sendable {
+    /// Sends a request and collects the whole response.
+    /// - Parameter request: The request.
+    /// - Returns: The response (any status).
+    /// - Throws: `StackError` (`http.*`) when no response was received.
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse
+}

@@ -1,0 +1,174 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What inspecting or unpacking a bundle found.
+public struct BundleInspection: Sendable {
+    public var manifest: Manifest
+    public var compose: ComposeFile
+    public var listing: BundleListing
+    public init(manifest: Manifest, compose: ComposeFile, listing: BundleListing) {
+        self.manifest = manifest
+        self.compose = compose
+        self.listing = listing
+    }
+}
+
+/// The bundle steps of the run pipeline (DESIGN §3 steps 3–4) as one use case:
+/// stream through the entry policy, parse `stack.yaml` and the compose file, and place the
+/// result atomically. Signature verification (step 2) runs before it on the same
+/// ``BundleFile``.
+public struct BundleWorkflow: Sendable {
+    /// Largest `stack.yaml` or compose file read into memory.
+    public static let maxDocumentBytes: Int64 = 1 << 20
+
+    private let format: any ArchiveFormat
+    private let decoder: any ManifestDecoder
+    private let logger: Logger?
+
+    /// Creates the use case.
+    /// - Parameters:
+    ///   - format: The archive adapter.
+    ///   - decoder: The YAML adapter.
+    ///   - logger: Optional logger.
+    public init(format: some ArchiveFormat, decoder: some ManifestDecoder, logger: Logger? = nil) {
+        self.format = format
+        self.decoder = decoder
+        self.logger = logger
+    }
+
+    /// Streams the bundle through the policy and parses its documents, writing nothing.
+    /// - Parameters:
+    ///   - bundle: The open bundle.
+    ///   - limits: The limits.
+    /// - Returns: Manifest, compose model and listing.
+    /// - Throws: `StackError` (`bundle.*`, `yaml.*`, `manifest.*`, `compose.*`).
+    public func inspect(_ bundle: BundleFile, limits: BundleLimits = .default) throws -> BundleInspection {
+        let maxBytes = Self.maxDocumentBytes
+        let listing = try format.list(bundle, limits: limits) { path, size in
+            size <= maxBytes && Self.mayBeDocument(path)
+        }
+        guard let manifestBytes = listing.captured[Manifest.fileName] else {
+            throw tooLarge(Manifest.fileName, bundle: bundle)
+        }
+        let manifest = try decoder.decodeManifest(manifestBytes, path: Manifest.fileName)
+        try requireFile(manifest.compose, in: listing, bundle: bundle)
+        guard let composeBytes = listing.captured[manifest.compose] else {
+            throw tooLarge(manifest.compose, bundle: bundle)
+        }
+        let compose = try decoder.decodeCompose(composeBytes, path: manifest.compose)
+        return BundleInspection(manifest: manifest, compose: compose, listing: listing)
+    }
+
+    /// Unpacks the bundle into a fresh private staging directory beside `destination`,
+    /// parses its documents there, and renames it to `destination`. On any error the
+    /// staging directory is removed and `destination` does not exist.
+    /// - Parameters:
+    ///   - bundle: The open bundle.
+    ///   - destination: A path that must not exist; its parent must.
+    ///   - limits: The limits.
+    ///   - directoryMode: Mode of the placed root directory.
+    /// - Returns: Manifest, compose model and listing.
+    /// - Throws: `io.destination_exists`, `io.not_found`, or the errors of ``inspect(_:limits:)``.
+    public func unpack(_ bundle: BundleFile, to destination: URL, limits: BundleLimits = .default,
+                       directoryMode: mode_t = 0o755) throws -> BundleInspection {
+        let fm = FileManager.default
+        let destinationPath = destination.standardizedFileURL.path
+        if fm.fileExists(atPath: destinationPath) || isSymlink(destinationPath) {
+            throw StackError(.destinationExists, "\(destinationPath) already exists",
+                             hint: "choose a new directory; unpack never overwrites")
+        }
+        let parent = destination.standardizedFileURL.deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: parent, isDirectory: &isDir), isDir.boolValue else {
+            throw StackError(.fileNotFound, "the parent directory \(parent) does not exist")
+        }
+        let staging = try makeStagingDirectory(in: parent)
+        var placed = false
+        defer {
+            if !placed { try? fm.removeItem(atPath: staging) }
+        }
+        let listing = try format.extract(bundle, into: URL(fileURLWithPath: staging), limits: limits)
+        let manifest = try decoder.decodeManifest(
+            try readDocument(staging, Manifest.fileName), path: Manifest.fileName)
+        try requireFile(manifest.compose, in: listing, bundle: bundle)
+        let compose = try decoder.decodeCompose(try readDocument(staging, manifest.compose),
+                                                path: manifest.compose)
+        guard chmod(staging, directoryMode) == 0 else { throw AtomicFile.ioError("chmod", staging) }
+        try renameNoReplace(staging, destinationPath)
+        placed = true
+        AtomicFile.syncDirectory(parent)
+        logger?.info("unpacked \(manifest.name) \(manifest.version)",
+                     metadata: ["entries": "\(listing.entries.count)", "to": destinationPath])
+        return BundleInspection(manifest: manifest, compose: compose, listing: listing)
+    }
+
+    static func mayBeDocument(_ path: String) -> Bool {
+        path.hasSuffix(".yaml") || path.hasSuffix(".yml") || path.hasSuffix(".json")
+    }
+
+    private func requireFile(_ path: String, in listing: BundleListing, bundle: BundleFile) throws {
+        guard listing.entries.contains(where: { $0.path == path && $0.kind == .file }) else {
+            throw StackError(.composeMissing,
+                             "\(bundle.path): the compose file \(path) named in \(Manifest.fileName) is not in the bundle")
+        }
+    }
+
+    private func tooLarge(_ path: String, bundle: BundleFile) -> StackError {
+        StackError(.composeInvalid,
+                   "\(bundle.path): \(path) is larger than \(Self.maxDocumentBytes) bytes")
+    }
+
+    private func readDocument(_ root: String, _ relative: String) throws -> [UInt8] {
+        let path = root + "/" + relative
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw AtomicFile.ioError("open", path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw StackError(.composeInvalid, "\(relative) is not a regular file")
+        }
+        guard Int64(info.st_size) <= Self.maxDocumentBytes else {
+            throw StackError(.composeInvalid, "\(relative) is larger than \(Self.maxDocumentBytes) bytes")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw AtomicFile.ioError("read", path) }
+            offset += n
+        }
+        return bytes
+    }
+
+    private func makeStagingDirectory(in parent: String) throws -> String {
+        var template = Array((parent + "/.stack-staging-XXXXXX").utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard made != nil else { throw AtomicFile.ioError("create a staging directory in", parent) }
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private func isSymlink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+}
+
+/// Renames directory `from` to `to`, failing if `to` exists. Linux's `rename` silently
+/// replaces an empty directory, so the name is first claimed with an exclusive `mkdir`
+/// and that empty directory is then atomically replaced.
+func renameNoReplace(_ from: String, _ to: String) throws {
+    guard mkdir(to, 0o700) == 0 else {
+        if errno == EEXIST { throw StackError(.destinationExists, "\(to) already exists") }
+        throw AtomicFile.ioError("create", to)
+    }
+    guard rename(from, to) == 0 else {
+        let error = AtomicFile.ioError("rename to", to)
+        rmdir(to)
+        throw error
+    }
+}
