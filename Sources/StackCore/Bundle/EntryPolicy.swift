@@ -45,7 +45,9 @@ public struct EntryPolicy: Sendable {
     private var entryCount = 0
     private var declaredBytes: Int64 = 0
     /// Exact normalised paths seen, with their kind and whether they were explicit entries.
-    private var seen: [String: (kind: BundleEntry.Kind, explicit: Bool)] = [:]
+    /// Keys are UTF-8 bytes: Swift `String` equality is canonical equivalence, which would
+    /// hide an NFC/NFD pair as a plain duplicate.
+    private var seen: [[UInt8]: (kind: BundleEntry.Kind, explicit: Bool)] = [:]
     /// Case-folded NFC key → the first exact path with that key.
     private var folded: [String: String] = [:]
     private var manifestCount = 0
@@ -143,7 +145,8 @@ public struct EntryPolicy: Sendable {
     /// - Throws: `bundle.manifest_missing`.
     public func finish() throws {
         guard manifestCount == 1 else {
-            let nested = seen.keys.filter { $0.hasSuffix("/" + Manifest.fileName) }.sorted().first
+            let nested = seen.keys.map { String(decoding: $0, as: UTF8.self) }
+                .filter { $0.hasSuffix("/" + Manifest.fileName) }.sorted().first
             throw StackError(.bundleManifestMissing,
                              "the bundle has no \(Manifest.fileName) at its root"
                                 + (nested.map { " (found \($0); it must be at the root)" } ?? ""))
@@ -152,7 +155,8 @@ public struct EntryPolicy: Sendable {
 
     private mutating func register(_ path: String, kind: BundleEntry.Kind, explicit: Bool,
                                    shown: String) throws {
-        if let existing = seen[path] {
+        let bytes = Array(path.utf8)
+        if let existing = seen[bytes] {
             if existing.kind != kind || (kind == .file) {
                 if existing.kind == .file && kind == .file {
                     throw StackError(.bundleDuplicateEntry, "entry \(shown) appears twice in the bundle")
@@ -163,16 +167,16 @@ public struct EntryPolicy: Sendable {
             if explicit && existing.explicit {
                 throw StackError(.bundleDuplicateEntry, "entry \(shown) appears twice in the bundle")
             }
-            if explicit { seen[path] = (kind, true) }
+            if explicit { seen[bytes] = (kind, true) }
             return
         }
         let key = Self.foldKey(path)
-        if let other = folded[key], other != path {
+        if let other = folded[key], Array(other.utf8) != bytes {
             throw StackError(.bundleNameCollision,
                              "entry \(shown) collides with \(other) on case-insensitive or Unicode-normalising file systems")
         }
         folded[key] = path
-        seen[path] = (kind, explicit)
+        seen[bytes] = (kind, explicit)
     }
 
     /// The collision key: NFC, then case-folded.

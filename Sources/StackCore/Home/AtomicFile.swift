@@ -57,7 +57,8 @@ public enum AtomicFile {
         }
     }
 
-    static func ioError(_ action: String, _ path: String) -> StackError {
+    /// An `io.failed` error for `action` on `path`, with `errno`'s text.
+    public static func ioError(_ action: String, _ path: String) -> StackError {
         StackError(.ioFailed, "cannot \(action) \(path): \(String(cString: strerror(errno)))")
     }
 }
