@@ -1,5 +1,8 @@
 internal import CArchive
 import StackCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Owns a libarchive read or write handle; frees it on ``close()`` or deinit.
 final class ArchiveHandle {
@@ -42,4 +45,19 @@ final class ArchiveHandle {
     }
 
     deinit { close() }
+}
+
+/// libarchive converts path names between the archive's charset and the thread's locale;
+/// in the "C" locale of a Swift process every non-ASCII name would fail to convert (and
+/// some writer paths crash on the failed conversion). Runs `body` with the calling
+/// thread's `LC_CTYPE` set to `C.UTF-8`, so that locale strings are UTF-8 byte for byte.
+/// `body` must be synchronous: the thread locale does not follow a task across threads.
+func withUTF8Locale<T>(_ body: () throws -> T) rethrows -> T {
+    guard let locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil) else { return try body() }
+    let previous = uselocale(locale)
+    defer {
+        uselocale(previous)
+        freelocale(locale)
+    }
+    return try body()
 }

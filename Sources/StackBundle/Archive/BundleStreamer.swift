@@ -14,6 +14,10 @@ protocol EntrySink {
 /// it, and every data block through the size and ratio limits before it is written.
 enum BundleStreamer {
     static func run(_ file: BundleFile, limits: BundleLimits, sink: inout some EntrySink) throws -> BundleListing {
+        try withUTF8Locale { try pass(file, limits: limits, sink: &sink) }
+    }
+
+    private static func pass(_ file: BundleFile, limits: BundleLimits, sink: inout some EntrySink) throws -> BundleListing {
         let reader = try ArchiveReader(file: file)
         var policy = EntryPolicy(limits: limits)
         var listing = BundleListing()

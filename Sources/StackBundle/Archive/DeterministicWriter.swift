@@ -17,6 +17,10 @@ struct DeterministicWriter {
     let limits: BundleLimits
 
     func write(from directory: URL, to output: URL) throws -> BundleListing {
+        try withUTF8Locale { try writeArchive(from: directory, to: output) }
+    }
+
+    private func writeArchive(from directory: URL, to output: URL) throws -> BundleListing {
         let root = directory.standardizedFileURL.path
         var policy = EntryPolicy(limits: limits)
         let items = try collect(root: root)
