@@ -1,1 +1,3 @@
-print("stackctl")
+import StackCLI
+
+await StackCLI.main()

@@ -1,0 +1,24 @@
+import Foundation
+import StackCore
+
+enum InitCommand {
+    static let spec = CommandSpec(
+        path: ["init"],
+        abstract: "Create the Stack Desktop home (config, keys, state folders).",
+        discussion: "Safe to run again: existing files are kept.",
+        run: run)
+
+    struct Report: Encodable {
+        let home: String
+        let created: [String]
+    }
+
+    static func run(_ invocation: Invocation) async throws {
+        let home = invocation.home
+        let created = try home.initialize()
+        invocation.emit(Report(home: home.root.path, created: created),
+                        text: created.isEmpty
+                            ? "\(home.root.path) is already initialised\n"
+                            : "initialised \(home.root.path)\n")
+    }
+}

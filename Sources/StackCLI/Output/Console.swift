@@ -1,0 +1,61 @@
+import Foundation
+import StackCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the CLI writes: data to standard output, messages to standard error.
+public protocol Console: Sendable {
+    /// Writes to standard output.
+    func out(_ text: String)
+    /// Writes to standard error.
+    func err(_ text: String)
+    /// Whether standard input and error are a terminal (prompts, progress).
+    var isInteractive: Bool { get }
+}
+
+/// The process's own standard streams.
+public struct StandardConsole: Console {
+    public init() {}
+    public func out(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
+    public func err(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+    public var isInteractive: Bool { isatty(0) == 1 && isatty(2) == 1 }
+}
+
+/// A console that records what was written, for tests and embedding.
+public final class BufferConsole: Console {
+    private let buffers = LockedBox((out: "", err: ""))
+    public init() {}
+    public func out(_ text: String) { buffers.withLock { $0.out += text } }
+    public func err(_ text: String) { buffers.withLock { $0.err += text } }
+    public var isInteractive: Bool { false }
+    /// Everything written to standard output.
+    public var stdout: String { buffers.withLock { $0.out } }
+    /// Everything written to standard error.
+    public var stderr: String { buffers.withLock { $0.err } }
+}
+
+/// JSON documents as the CLI prints them: sorted keys, ISO-8601 dates, snake_case keys.
+enum JSONOutput {
+    static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        guard let data = try? encoder.encode(value) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    struct ErrorDocument: Encodable {
+        struct Body: Encodable {
+            let code: String
+            let message: String
+            let hint: String?
+        }
+        let error: Body
+    }
+
+    static func error(_ error: StackError) -> String {
+        encode(ErrorDocument(error: .init(code: error.code.rawValue, message: error.message, hint: error.hint)))
+    }
+}
