@@ -177,7 +177,7 @@ enum ComposeDecoding {
             let text = try item.string("a key=value string")
             if let equals = text.firstIndex(of: "="), equals != text.startIndex {
                 result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            } else if let nullAs, !text.isEmpty {
+            } else if let nullAs, !text.isEmpty, !text.hasPrefix("=") {
                 result[text] = nullAs
             } else {
                 throw item.error("expected a key=value string, found \"\(text)\"")
