@@ -412,12 +412,12 @@ final class LibYAMLEventReader {
     private func syntaxError(_ parser: UnsafeMutablePointer<yaml_parser_t>) -> StackError {
         let state = parser.pointee
         let problem = state.problem.map { String(cString: $0) } ?? "malformed YAML"
-        var where_ = mark(state.problem_mark)
+        var position = mark(state.problem_mark)
         var text = problem
         switch state.error {
         case YAML_READER_ERROR:
             // Reader errors report a byte offset, not a mark.
-            where_ = YAMLNode.Mark(file: file, line: 1, column: 1)
+            position = YAMLNode.Mark(file: file, line: 1, column: 1)
             text = "\(problem) at byte \(state.problem_offset)"
         case YAML_MEMORY_ERROR:
             text = "libyaml ran out of memory"
@@ -426,7 +426,7 @@ final class LibYAMLEventReader {
                 text = "\(problem) (\(context) at \(mark(state.context_mark).lineColumn))"
             }
         }
-        return StackError(.yamlSyntax, "\(where_): \(text)",
+        return StackError(.yamlSyntax, "\(position): \(text)",
                           hint: problem.contains("tab") ? "indent YAML with spaces, not tabs" : nil)
     }
 
