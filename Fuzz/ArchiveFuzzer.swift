@@ -3,6 +3,7 @@
 // so it can reach internal types. Every input is streamed through the policy (list mode,
 // capturing documents) and, when it passes, extracted into a scratch directory.
 import Foundation
+import StackCore
 #if canImport(Glibc)
 import Glibc
 #endif

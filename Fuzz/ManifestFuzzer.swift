@@ -1,6 +1,7 @@
 // libFuzzer harness: the libyaml tree builder and the stack.yaml / compose decoders.
 // Built by Fuzz/run.sh together with the StackCore and StackBundle sources as one module.
 import Foundation
+import StackCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzManifest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -21,10 +21,17 @@ for h in "${HARNESSES[@]}"; do
   esac
   bin=Fuzz/work/$h-fuzzer
   echo "== building $h" >&2
+  # StackCore as its own module (instrumented too: the entry policy lives there), then
+  # StackBundle's sources and the harness as one module that links it.
+  core=Fuzz/work/core
+  mkdir -p "$core"
   # shellcheck disable=SC2086
-  swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name StackFuzz -swift-version 6 \
-    -use-ld=lld -I Sources/CArchive -I Sources/CYAML -larchive -lyaml \
-    $CORE $BUNDLE "$harness" -o "$bin"
+  swiftc -O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -module-name StackCore \
+    -wmo -emit-module -emit-module-path "$core/StackCore.swiftmodule" -emit-object -o "$core/StackCore.o" $CORE
+  # shellcheck disable=SC2086
+  swiftc -O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -module-name StackFuzz \
+    -use-ld=lld -I "$core" -I Sources/CArchive -I Sources/CYAML -larchive -lyaml \
+    $BUNDLE "$harness" "$core/StackCore.o" -o "$bin"
   mkdir -p "Fuzz/work/$h/corpus"
   cp -n Fuzz/corpus/"$h"/* "Fuzz/work/$h/corpus/" 2>/dev/null || true
   [ "$h" = manifest ] && cp -n Fuzz/corpus/compose/* "Fuzz/work/$h/corpus/" 2>/dev/null || true
