@@ -1,0 +1,189 @@
+import Foundation
+import StackCore
+
+extension Docker {
+    /// A client for the Docker Engine API over its unix socket, through the ``HTTPClient``
+    /// port (in production `CurlHTTPClient`, so only one module wraps libcurl).
+    ///
+    /// Every request is pinned to API ``apiVersion``. When the engine cannot be reached the
+    /// error is `docker.unreachable` with a hint; when it answers with an error status the
+    /// error is `docker.api_error` carrying the engine's own `message`.
+    public struct EngineClient: Sendable {
+        /// The Engine API version every request is made with.
+        public static let apiVersion = "1.41"
+        /// Where the engine listens unless `DOCKER_HOST` says otherwise.
+        public static let defaultSocketPath = "/var/run/docker.sock"
+
+        /// The unix socket this client talks to.
+        public let socketPath: String
+        /// The timeout of each request, in seconds.
+        public let timeout: Double
+        private let http: any HTTPClient
+
+        /// Creates a client.
+        /// - Parameters:
+        ///   - http: The HTTP client; it must support `HTTPRequest.unixSocketPath`.
+        ///   - socketPath: The engine's socket. When `nil`, `DOCKER_HOST` from `environment`
+        ///     decides (`unix:///path`), else ``defaultSocketPath``.
+        ///   - environment: The environment to read `DOCKER_HOST` from.
+        ///   - timeout: The timeout of each request, in seconds.
+        /// - Throws: `docker.unreachable` when `DOCKER_HOST` names a transport this client
+        ///   does not support (`tcp://`, `ssh://`, …) or is malformed.
+        public init(http: any HTTPClient, socketPath: String? = nil,
+                    environment: [String: String] = ProcessInfo.processInfo.environment,
+                    timeout: Double = 30) throws {
+            self.http = http
+            self.socketPath = try socketPath ?? Self.socketPath(dockerHost: environment["DOCKER_HOST"])
+            self.timeout = timeout
+        }
+
+        /// Resolves the engine's socket from a `DOCKER_HOST` value.
+        /// - Parameter dockerHost: The value; `nil` or empty means the default.
+        /// - Returns: An absolute socket path.
+        /// - Throws: `docker.unreachable` for a `tcp://`, `ssh://` or other non-unix host,
+        ///   or a `unix://` URL without an absolute path.
+        public static func socketPath(dockerHost: String?) throws -> String {
+            guard let host = dockerHost?.trimmingCharacters(in: .whitespaces), !host.isEmpty else {
+                return defaultSocketPath
+            }
+            let hint = "use a unix socket (DOCKER_HOST=unix://\(defaultSocketPath)) or unset DOCKER_HOST"
+            guard host.hasPrefix("unix://") else {
+                let scheme = host.range(of: "://").map { String(host[..<$0.lowerBound]) } ?? host
+                throw StackError(.dockerUnreachable,
+                                 "unsupported DOCKER_HOST \(host.debugDescription): the \(scheme) transport is not supported yet; only unix:// sockets are",
+                                 hint: hint)
+            }
+            let path = String(host.dropFirst("unix://".count))
+            guard path.hasPrefix("/"), !path.contains("\0") else {
+                throw StackError(.dockerUnreachable,
+                                 "invalid DOCKER_HOST \(host.debugDescription): expected unix:///absolute/path",
+                                 hint: hint)
+            }
+            return path
+        }
+
+        /// Checks that the engine answers (`GET /_ping`).
+        /// - Throws: `docker.unreachable` when it does not, `docker.api_error` when it
+        ///   answers with an error status.
+        public func ping() async throws {
+            _ = try await get("/_ping")
+        }
+
+        /// Asks the engine for its version (`GET /version`).
+        /// - Returns: Engine release, API version, OS and architecture.
+        /// - Throws: `docker.unreachable`, or `docker.api_error` for an error status or a
+        ///   response that does not decode.
+        public func version() async throws -> EngineVersion {
+            try decode(EngineVersion.self, from: try await get("/version"), path: "/version")
+        }
+
+        /// Lists the local images matching a reference (`GET /images/json` with a
+        /// `reference` filter).
+        /// - Parameter reference: A reference or pattern, such as `busybox:1` or `busybox`.
+        /// - Returns: The matching images; empty when none match.
+        /// - Throws: `docker.unreachable`, or `docker.api_error` for an error status or a
+        ///   response that does not decode.
+        public func images(reference: String) async throws -> [ImageSummary] {
+            let filters = try Self.filters(["reference": [reference]])
+            let response = try await get("/images/json", query: [("filters", filters)])
+            return try decode([ImageSummary].self, from: response, path: "/images/json")
+        }
+
+        /// Lists the containers carrying a label (`GET /containers/json` with a `label`
+        /// filter).
+        /// - Parameters:
+        ///   - label: `key` (any value) or `key=value`.
+        ///   - all: Include stopped containers, not only running ones.
+        /// - Returns: The matching containers.
+        /// - Throws: `docker.unreachable`, or `docker.api_error` for an error status or a
+        ///   response that does not decode.
+        public func containers(label: String, all: Bool) async throws -> [ContainerSummary] {
+            var query = [("filters", try Self.filters(["label": [label]]))]
+            if all { query.append(("all", "1")) }
+            let response = try await get("/containers/json", query: query)
+            return try decode([ContainerSummary].self, from: response, path: "/containers/json")
+        }
+
+        // MARK: Transport
+
+        /// The URL of an API path; the host part is ignored on a unix socket.
+        /// - Parameters:
+        ///   - path: The path below the version prefix, starting with `/`.
+        ///   - query: Query items; names and values are percent-encoded.
+        /// - Returns: `http://localhost/v1.41/…?…`.
+        static func url(_ path: String, query: [(String, String)] = []) -> String {
+            var url = "http://localhost/v\(apiVersion)\(path)"
+            if !query.isEmpty {
+                url += "?" + query.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }
+                    .joined(separator: "&")
+            }
+            return url
+        }
+
+        /// Percent-encodes everything but RFC 3986 unreserved characters.
+        static func percentEncode(_ text: String) -> String {
+            var unreserved = CharacterSet(charactersIn: "-._~")
+            unreserved.formUnion(CharacterSet(charactersIn: "a"..."z"))
+            unreserved.formUnion(CharacterSet(charactersIn: "A"..."Z"))
+            unreserved.formUnion(CharacterSet(charactersIn: "0"..."9"))
+            return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+        }
+
+        /// The JSON text of an Engine API `filters` parameter.
+        static func filters(_ filters: [String: [String]]) throws -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(filters), as: UTF8.self)
+        }
+
+        private func get(_ path: String, query: [(String, String)] = []) async throws -> HTTPResponse {
+            let request = HTTPRequest(method: "GET", url: Self.url(path, query: query),
+                                      headers: [("Accept", "application/json")],
+                                      unixSocketPath: socketPath, timeout: timeout)
+            let response: HTTPResponse
+            do {
+                response = try await http.send(request)
+            } catch let error as StackError where error.code == .httpFailed || error.code == .httpTimeout {
+                throw unreachable(error)
+            }
+            guard (200..<300).contains(response.status) else {
+                throw StackError(.dockerAPIError,
+                                 "Docker Engine GET /v\(Self.apiVersion)\(path): \(response.status) \(Self.engineMessage(response.body))")
+            }
+            return response
+        }
+
+        private func unreachable(_ error: StackError) -> StackError {
+            var reason = error.message
+            if !FileManager.default.fileExists(atPath: socketPath) {
+                reason = "no socket at \(socketPath)"
+            }
+            var mapped = StackError(.dockerUnreachable,
+                                    "cannot reach the Docker Engine at unix://\(socketPath): \(reason)",
+                                    hint: StackError.dockerUnreachableHint)
+            mapped.cause = error.description
+            return mapped
+        }
+
+        private func decode<T: Decodable>(_ type: T.Type, from response: HTTPResponse, path: String) throws -> T {
+            do {
+                return try JSONDecoder().decode(type, from: Data(response.body))
+            } catch {
+                throw StackError(.dockerAPIError,
+                                 "Docker Engine GET /v\(Self.apiVersion)\(path): unexpected response",
+                                 cause: error)
+            }
+        }
+
+        /// The engine's `{"message": "…"}`, or the start of the body when it is not that.
+        static func engineMessage(_ body: [UInt8]) -> String {
+            struct EngineError: Decodable { var message: String }
+            if let error = try? JSONDecoder().decode(EngineError.self, from: Data(body)) {
+                return error.message
+            }
+            let text = String(decoding: body.prefix(512), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            return text.isEmpty ? "(no message)" : text
+        }
+    }
+}

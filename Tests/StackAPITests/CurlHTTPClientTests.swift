@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+import StackCore
+import StackAPI
+
+@Suite("CurlHTTPClient against a real local server")
+struct CurlHTTPClientTests {
+    let client = CurlHTTPClient()
+
+    @Test("GET returns status, headers and body")
+    func get() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let response = try await client.send(HTTPRequest(url: server.url("/hello")))
+        #expect(response.status == 200)
+        #expect(response.body == Array("hello world".utf8))
+        #expect(response.headers["x-test"] == "yes")
+        #expect(response.headers["content-type"] == "text/plain")
+        #expect(response.headers["content-length"] == "11")
+    }
+
+    @Test("POST sends the body unchanged, without libcurl's default content type or Expect")
+    func postBody() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        // Larger than 1 KiB, where libcurl would otherwise send `Expect: 100-continue`.
+        let body = (0..<5000).map { UInt8(truncatingIfNeeded: $0) }
+        let response = try await client.send(HTTPRequest(method: "POST", url: server.url("/echo"), body: body))
+        #expect(response.status == 201)
+        #expect(response.body == body)
+        #expect(response.headers["x-method"] == "POST")
+        #expect(response.headers["x-content-type"] == "<none>")
+        #expect(response.headers["x-expect"] == "<none>")
+    }
+
+    @Test("POST with an empty body and PUT with a content type", arguments: [
+        ("POST", [UInt8](), "<none>"),
+        ("PUT", Array(#"{"a":1}"#.utf8), "application/json"),
+    ])
+    func otherMethods(method: String, body: [UInt8], contentType: String) async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let headers = contentType == "<none>" ? [] : [("Content-Type", contentType)]
+        let response = try await client.send(HTTPRequest(method: method, url: server.url("/echo"),
+                                                         headers: headers, body: body))
+        #expect(response.status == 201)
+        #expect(response.body == body)
+        #expect(response.headers["x-method"] == method)
+        #expect(response.headers["x-content-type"] == contentType)
+    }
+
+    @Test("Request headers reach the server")
+    func requestHeaders() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let response = try await client.send(HTTPRequest(url: server.url("/headers"), headers: [
+            ("X-Custom", "value 1"), ("Authorization", "Bearer abc.def"), ("X-Empty", ""),
+        ]))
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: String])
+        #expect(seen["x-custom"] == "value 1")
+        #expect(seen["authorization"] == "Bearer abc.def")
+        #expect(seen["x-empty"] == "")
+        #expect(seen["user-agent"] == "stack-desktop")
+    }
+
+    @Test("A 404 is a response, not an error")
+    func notFound() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let response = try await client.send(HTTPRequest(url: server.url("/missing")))
+        #expect(response.status == 404)
+        #expect(String(decoding: response.body, as: UTF8.self).contains("no such route"))
+    }
+
+    @Test("Redirects are returned, never followed")
+    func redirectNotFollowed() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let response = try await client.send(HTTPRequest(url: server.url("/redirect")))
+        #expect(response.status == 302)
+        #expect(response.headers["location"] == "/hello")
+        #expect(response.body.isEmpty)
+    }
+
+    @Test("A refused connection is http.failed, naming the URL")
+    func connectionRefused() async throws {
+        let server = try await LocalHTTPServer.start()
+        let url = server.url("/hello")
+        server.stop()
+        let error = try await #require(throws: StackError.self) {
+            _ = try await client.send(HTTPRequest(url: url))
+        }
+        #expect(error.code == .httpFailed)
+        #expect(error.message.contains(url))
+        #expect(error.message.contains("Couldn't connect"), "\(error.message)")
+    }
+
+    @Test("A server slower than the timeout is http.timeout")
+    func timeout() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let started = ContinuousClock.now
+        let error = try await #require(throws: StackError.self) {
+            _ = try await client.send(HTTPRequest(url: server.url("/slow"), timeout: 0.5))
+        }
+        #expect(error.code == .httpTimeout)
+        #expect(error.message.contains(server.url("/slow")))
+        #expect(ContinuousClock.now - started < .seconds(4))
+    }
+
+    @Test("Requests outside policy are refused before anything is sent", arguments: [
+        ("GET", "file:///etc/passwd", [(String, String)]()),
+        ("GET", "ftp://127.0.0.1/x", []),
+        ("GET", "gopher://127.0.0.1/x", []),
+        ("GET", "http://[::1", []),
+        ("GE T", "http://127.0.0.1:9/", []),
+        ("GET", "http://127.0.0.1:9/", [("X-Bad", "a\r\nInjected: yes")]),
+        ("GET", "http://127.0.0.1:9/", [("Bad Name", "x")]),
+    ])
+    func refusedRequests(method: String, url: String, headers: [(String, String)]) async throws {
+        let error = try await #require(throws: StackError.self) {
+            _ = try await client.send(HTTPRequest(method: method, url: url, headers: headers, timeout: 2))
+        }
+        #expect(error.code == .httpFailed)
+        #expect(error.message.contains(url))
+    }
+
+    @Test("A body over the limit is http.failed")
+    func bodyTooLarge() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let small = CurlHTTPClient(maximumBodySize: 4)
+        let error = try await #require(throws: StackError.self) {
+            _ = try await small.send(HTTPRequest(url: server.url("/hello")))
+        }
+        #expect(error.code == .httpFailed)
+        #expect(error.message.contains("exceeds 4 bytes"))
+    }
+
+    @Test("stream delivers the body as it arrives")
+    func streamAll() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let received = LockedBox<[UInt8]>([])
+        let status = try await client.stream(HTTPRequest(url: server.url("/lines"))) { chunk in
+            received.withLock { $0 += chunk }
+            return true
+        }
+        #expect(status == 200)
+        let text = String(decoding: received.withLock { $0 }, as: UTF8.self)
+        #expect(text == (0..<5).map { "{\"n\": \($0)}\n" }.joined())
+    }
+
+    @Test("stream stops when onChunk returns false, without an error")
+    func streamStop() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let chunks = LockedBox(0)
+        let status = try await client.stream(HTTPRequest(url: server.url("/lines/forever"), timeout: 0)) { _ in
+            chunks.withLock { $0 += 1; return $0 < 3 }
+        }
+        #expect(status == 200)
+        #expect(chunks.withLock { $0 } == 3)
+    }
+
+    @Test("Cancelling the task aborts an endless stream")
+    func streamCancel() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let client = self.client
+        let url = server.url("/lines/forever")
+        let task = Task {
+            try await client.stream(HTTPRequest(url: url, timeout: 0)) { _ in true }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let started = ContinuousClock.now
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
+    @Test("Many concurrent requests complete")
+    func concurrent() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let client = self.client
+        let url = server.url("/hello")
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<16 {
+                group.addTask { try await client.send(HTTPRequest(url: url)).status }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 16))
+    }
+}
