@@ -37,6 +37,15 @@ for i in range(files):
 PY
 }
 
+# Appends "<wall seconds> <peak RSS KiB>" of one run of a command to FILE.
+measure() { # FILE COMMAND...
+  local out=$1; shift
+  local start=$EPOCHREALTIME
+  /usr/bin/time -f "%M" -o "$work/m" "$@" >/dev/null
+  local end=$EPOCHREALTIME
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }') $(cat "$work/m")" >> "$out"
+}
+
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 bench() { # LABEL MEGABYTES
@@ -48,10 +57,8 @@ bench() { # LABEL MEGABYTES
   sync
   for i in $(seq 1 "$RUNS"); do
     rm -rf "$work/o" "$work/t"; mkdir "$work/t"
-    /usr/bin/time -f "%e %M" -o "$work/m" "$STACKCTL" bundle unpack "$work/$label.stack" -o "$work/o" >/dev/null
-    cat "$work/m" >> "$work/ours-$label"
-    /usr/bin/time -f "%e %M" -o "$work/m" tar -xzf "$work/$label.stack" -C "$work/t"
-    cat "$work/m" >> "$work/tar-$label"
+    measure "$work/ours-$label" "$STACKCTL" bundle unpack "$work/$label.stack" -o "$work/o"
+    measure "$work/tar-$label" tar -xzf "$work/$label.stack" -C "$work/t"
   done
   diff -r "$work/o" "$work/t" >/dev/null || { echo "outputs differ!" >&2; exit 1; }
   local ours_t tar_t ours_m tar_m

@@ -130,15 +130,20 @@ enum BundleCommands {
     static func runUnpack(_ invocation: Invocation) async throws {
         let file = try BundleFile(path: invocation.url(invocation.argument(0) ?? "").path)
         let destination = invocation.url(try invocation.require("output"))
-        let digests = try invocation.adapters.digester.digests(of: file)
         let inspection = try invocation.adapters.bundleWorkflow()
             .unpack(file, to: destination, limits: invocation.limits())
         struct UnpackReport: Encodable {
             let destination: String
-            let bundle: BundleReport
+            let name: String
+            let version: String
+            let entries: Int
+            let expandedBytes: Int64
         }
-        invocation.emit(UnpackReport(destination: destination.path, bundle: report(file, digests, inspection)),
-                        text: "unpacked \(inspection.manifest.name) \(inspection.manifest.version) to \(destination.path) (\(inspection.listing.entries.count) entries, \(inspection.listing.expandedBytes) bytes)\n")
+        let m = inspection.manifest
+        invocation.emit(UnpackReport(destination: destination.path, name: m.name, version: m.version.description,
+                                     entries: inspection.listing.entries.count,
+                                     expandedBytes: inspection.listing.expandedBytes),
+                        text: "unpacked \(m.name) \(m.version) to \(destination.path) (\(inspection.listing.entries.count) entries, \(inspection.listing.expandedBytes) bytes)\n")
     }
 
     static func text(of report: BundleReport) -> String {
