@@ -49,7 +49,7 @@ enum HelpFormatter {
 
     static func help(_ command: CommandSpec) -> String {
         var text = "OVERVIEW: \(command.abstract)\n"
-        if let discussion = command.discussion { text += "\n\(discussion)\n" }
+        if let discussion = command.discussion { text += "\n\(wrap(discussion, width: 88))\n" }
         text += "\nUSAGE: \(command.usage)\n\n"
         if !command.arguments.isEmpty {
             text += "ARGUMENTS:\n"
@@ -69,6 +69,22 @@ enum HelpFormatter {
             text += row(label, spec.help)
         }
         return text + "\n"
+    }
+
+    /// Wraps text at word boundaries.
+    static func wrap(_ text: String, width: Int) -> String {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            if !line.isEmpty && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = String(word)
+            } else {
+                line += line.isEmpty ? String(word) : " " + word
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n")
     }
 
     static func row(_ label: String, _ help: String) -> String {
