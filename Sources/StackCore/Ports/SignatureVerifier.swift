@@ -13,13 +13,14 @@ public struct SignatureVerdict: Sendable, Hashable {
 /// Verifies a detached publisher signature over a bundle's digests against the trusted
 /// keys. `MinisignVerifier` (StackSecurity) implements it.
 public protocol SignatureVerifier: Sendable {
-    /// Verifies `signature` over the file whose digests are given.
+    /// Verifies `signature` over the bundle whose digests are given.
     /// - Parameters:
     ///   - signature: The detached signature file's bytes.
-    ///   - digests: The bundle's digests from the same pass that will feed extraction.
+    ///   - bundle: The open bundle (read again only by algorithms that are not prehashed).
+    ///   - digests: The bundle's digests, from one pass over the same open file.
     /// - Returns: The verdict.
     /// - Throws: `StackError` with a `signature.*` code.
-    func verify(signature: [UInt8], digests: FileDigests) throws -> SignatureVerdict
+    func verify(signature: [UInt8], bundle: BundleFile, digests: FileDigests) throws -> SignatureVerdict
 }
 
 /// Verifies bearer tokens of the local API.

@@ -71,10 +71,13 @@ public struct BundleWorkflow: Sendable {
     ///   - destination: A path that must not exist; its parent must.
     ///   - limits: The limits.
     ///   - directoryMode: Mode of the placed root directory.
+    ///   - validate: Runs after parsing and before placing (signature binding, scan); an
+    ///     error it throws unwinds like any other.
     /// - Returns: Manifest, compose model and listing.
     /// - Throws: `io.destination_exists`, `io.not_found`, or the errors of ``inspect(_:limits:)``.
     public func unpack(_ bundle: BundleFile, to destination: URL, limits: BundleLimits = .default,
-                       directoryMode: mode_t = 0o755) throws -> BundleInspection {
+                       directoryMode: mode_t = 0o755,
+                       validate: (BundleInspection) throws -> Void = { _ in }) throws -> BundleInspection {
         let fm = FileManager.default
         let destinationPath = destination.standardizedFileURL.path
         if fm.fileExists(atPath: destinationPath) || isSymlink(destinationPath) {
@@ -97,13 +100,15 @@ public struct BundleWorkflow: Sendable {
         try requireFile(manifest.compose, in: listing, bundle: bundle)
         let compose = try decoder.decodeCompose(try readDocument(staging, manifest.compose),
                                                 path: manifest.compose)
+        let inspection = BundleInspection(manifest: manifest, compose: compose, listing: listing)
+        try validate(inspection)
         guard chmod(staging, directoryMode) == 0 else { throw AtomicFile.ioError("chmod", staging) }
         try renameNoReplace(staging, destinationPath)
         placed = true
         AtomicFile.syncDirectory(parent)
         logger?.info("unpacked \(manifest.name) \(manifest.version)",
                      metadata: ["entries": "\(listing.entries.count)", "to": destinationPath])
-        return BundleInspection(manifest: manifest, compose: compose, listing: listing)
+        return inspection
     }
 
     static func mayBeDocument(_ path: String) -> Bool {

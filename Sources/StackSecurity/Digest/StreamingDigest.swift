@@ -62,8 +62,9 @@ public final class StreamingDigest {
     /// - Parameter bytes: The next bytes of the message.
     /// - Throws: `crypto.failed` when OpenSSL fails or the digest was already finished.
     public func update(_ bytes: some Collection<UInt8>) throws {
-        let done = try bytes.withContiguousStorageIfAvailable { buffer in
+        let done: Bool? = try bytes.withContiguousStorageIfAvailable { buffer in
             try update(UnsafeRawBufferPointer(buffer))
+            return true
         }
         if done == nil {
             try Array(bytes).withUnsafeBytes { try update($0) }
