@@ -61,7 +61,7 @@ let package = Package(
                     dependencies: ["StackSecurity", "StackCore", "StackTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "StackDockerTests",
-                    dependencies: ["StackDocker", "StackAPI", "StackCore", "StackTestSupport"],
+                    dependencies: ["StackDocker", "StackAPI", "StackBundle", "StackCore", "StackTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "StackAPITests",
                     dependencies: ["StackAPI", "StackCore", "StackTestSupport"],

@@ -85,3 +85,27 @@ extension StackError.Code {
     /// The compose file named by the manifest is not in the bundle.
     public static let composeMissing = Self("compose.missing", exit: .policy)
 }
+
+extension StackError.Code {
+    // MARK: Isolation policy (renderer, defence in depth behind the scan)
+    /// A string refers to a variable that is not one of the stack's parameters.
+    public static let policyInterpolation = Self("policy.interpolation", exit: .policy)
+    /// A bind mount resolves outside the bundle or the stack's volumes directory.
+    public static let policyBindEscape = Self("policy.bind_escape", exit: .policy)
+    /// A bind mount's source does not exist in the bundle.
+    public static let policyBindMissing = Self("policy.bind_missing", exit: .policy)
+    /// A mount or port cannot be expressed safely (e.g. a `:` in a path).
+    public static let policyMount = Self("policy.mount", exit: .policy)
+    /// A resource request is above the configured ceiling.
+    public static let policyResources = Self("policy.resources", exit: .policy)
+}
+
+extension StackError.Code {
+    // MARK: Runtime
+    /// No runtime is registered for the manifest's flavor.
+    public static let runtimeUnknownFlavor = Self("runtime.unknown_flavor", exit: .runtime)
+    /// Compose (v1 or v2) is not installed.
+    public static let composeNotFound = Self("docker.compose_not_found", exit: .runtime)
+    /// A compose command failed.
+    public static let composeFailed = Self("docker.compose_failed", exit: .runtime)
+}

@@ -41,6 +41,16 @@ public struct StackHome: Sendable, Hashable {
         stacksDirectory.appendingPathComponent(name).appendingPathComponent(version.description)
     }
 
+    /// A stack's writable run directory (the rendered compose file), beside its versions.
+    public func runDirectory(name: String) -> URL {
+        stacksDirectory.appendingPathComponent(name).appendingPathComponent("run")
+    }
+
+    /// A stack's data directory: the only place its mounts may write to.
+    public func volumesDirectory(name: String) -> URL {
+        volumesDirectory.appendingPathComponent(name)
+    }
+
     /// Every directory of the layout with its mode; private ones are 0700.
     public var directories: [(URL, Int)] {
         [(root, 0o700), (secretsDirectory, 0o700), (tlsDirectory, 0o700),

@@ -17,14 +17,22 @@ public struct RunnableStack: Sendable, Hashable {
     public var volumesDirectory: URL
     /// SHA-256 of the bundle file.
     public var digest: String
+    /// Whether the user approved the stack's egress request.
+    public var egressApproved: Bool
+    /// The value of every declared parameter.
+    public var parameters: [String: String]
     public init(manifest: Manifest, compose: ComposeFile, bundleDirectory: URL, runDirectory: URL,
-                volumesDirectory: URL, digest: String) {
+                volumesDirectory: URL, digest: String, egressApproved: Bool = false,
+                parameters: [String: String]? = nil) {
         self.manifest = manifest
         self.compose = compose
         self.bundleDirectory = bundleDirectory
         self.runDirectory = runDirectory
         self.volumesDirectory = volumesDirectory
         self.digest = digest
+        self.egressApproved = egressApproved
+        self.parameters = parameters ?? Dictionary(
+            manifest.parameters.map { ($0.name, $0.defaultValue ?? "") }, uniquingKeysWith: { a, _ in a })
     }
 }
 
@@ -43,6 +51,26 @@ public protocol ContainerRuntime: Sendable {
     func stop(stackName: String) async throws
     /// Reports the stack's state.
     func status(stackName: String) async throws -> StackRunState
+    /// The stack's containers with their state and published ports.
+    func containers(stackName: String) async throws -> [StackContainer]
+    /// Recent log output of every container of the stack.
+    func logs(stackName: String, tail: Int?) async throws -> String
+}
+
+/// One container of a running stack, as a runtime reports it.
+public struct StackContainer: Sendable, Hashable, Codable {
+    public var service: String
+    public var id: String
+    /// `running`, `exited`, …
+    public var state: String
+    /// Published ports as `host:port->containerPort/proto`.
+    public var ports: [String]
+    public init(service: String, id: String, state: String, ports: [String]) {
+        self.service = service
+        self.id = id
+        self.state = state
+        self.ports = ports
+    }
 }
 
 /// Maps flavors to runtimes.

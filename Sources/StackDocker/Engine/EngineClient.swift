@@ -104,6 +104,73 @@ extension Docker {
             return try decode([ContainerSummary].self, from: response, path: "/containers/json")
         }
 
+        /// Removes a container; an absent one is fine.
+        /// - Parameters:
+        ///   - id: The container id or name.
+        ///   - force: Kill it first when running.
+        /// - Throws: `docker.unreachable` or `docker.api_error`.
+        public func removeContainer(id: String, force: Bool = true) async throws {
+            _ = try await send("DELETE", "/containers/\(Self.percentEncode(id))",
+                               query: [("force", force ? "1" : "0"), ("v", "1")], accept: [404])
+        }
+
+        /// Networks carrying `label`.
+        /// - Parameter label: `key` or `key=value`.
+        /// - Returns: The matching networks.
+        /// - Throws: `docker.unreachable` or `docker.api_error`.
+        public func networks(label: String) async throws -> [NetworkSummary] {
+            let response = try await get("/networks", query: [("filters", try Self.filters(["label": [label]]))])
+            return try decode([NetworkSummary].self, from: response, path: "/networks")
+        }
+
+        /// Removes a network; an absent one is fine.
+        /// - Parameter id: The network id or name.
+        /// - Throws: `docker.unreachable` or `docker.api_error`.
+        public func removeNetwork(id: String) async throws {
+            _ = try await send("DELETE", "/networks/\(Self.percentEncode(id))", accept: [404])
+        }
+
+        /// The raw `GET /containers/{id}/json` document.
+        /// - Parameter id: The container id or name.
+        /// - Returns: The decoded JSON object.
+        /// - Throws: `docker.unreachable` or `docker.api_error`.
+        public func inspectContainer(id: String) async throws -> [String: Any] {
+            let response = try await get("/containers/\(Self.percentEncode(id))/json")
+            guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+                throw StackError(.dockerAPIError, "Docker Engine GET /containers/\(id)/json: unexpected response")
+            }
+            return object
+        }
+
+        /// A container's log output (stdout and stderr, demultiplexed, in order).
+        /// - Parameters:
+        ///   - id: The container id.
+        ///   - tail: Lines from the end, or `nil` for all.
+        /// - Returns: The text.
+        /// - Throws: `docker.unreachable` or `docker.api_error`.
+        public func logs(id: String, tail: Int? = nil) async throws -> String {
+            var query = [("stdout", "1"), ("stderr", "1")]
+            if let tail { query.append(("tail", String(tail))) }
+            let response = try await get("/containers/\(Self.percentEncode(id))/logs", query: query)
+            return Self.demultiplex(response.body)
+        }
+
+        /// Splits the engine's multiplexed log stream (8-byte frame headers) into text; a
+        /// TTY container's raw stream is returned as is.
+        static func demultiplex(_ body: [UInt8]) -> String {
+            var out: [UInt8] = []
+            var index = 0
+            while index + 8 <= body.count, body[index] <= 2, body[index + 1] == 0, body[index + 2] == 0, body[index + 3] == 0 {
+                let size = Int(body[index + 4]) << 24 | Int(body[index + 5]) << 16 | Int(body[index + 6]) << 8 | Int(body[index + 7])
+                let start = index + 8
+                let end = min(body.count, start + size)
+                out += body[start..<end]
+                index = end
+            }
+            if index == 0 { return String(decoding: body, as: UTF8.self) }
+            return String(decoding: out, as: UTF8.self)
+        }
+
         // MARK: Transport
 
         /// The URL of an API path; the host part is ignored on a unix socket.
@@ -137,7 +204,12 @@ extension Docker {
         }
 
         private func get(_ path: String, query: [(String, String)] = []) async throws -> HTTPResponse {
-            let request = HTTPRequest(method: "GET", url: Self.url(path, query: query),
+            try await send("GET", path, query: query)
+        }
+
+        private func send(_ method: String, _ path: String, query: [(String, String)] = [],
+                          accept: Set<Int> = []) async throws -> HTTPResponse {
+            let request = HTTPRequest(method: method, url: Self.url(path, query: query),
                                       headers: [("Accept", "application/json")],
                                       unixSocketPath: socketPath, timeout: timeout)
             let response: HTTPResponse
@@ -146,9 +218,9 @@ extension Docker {
             } catch let error as StackError where error.code == .httpFailed || error.code == .httpTimeout {
                 throw unreachable(error)
             }
-            guard (200..<300).contains(response.status) else {
+            guard (200..<300).contains(response.status) || accept.contains(response.status) else {
                 throw StackError(.dockerAPIError,
-                                 "Docker Engine GET /v\(Self.apiVersion)\(path): \(response.status) \(Self.engineMessage(response.body))")
+                                 "Docker Engine \(method) /v\(Self.apiVersion)\(path): \(response.status) \(Self.engineMessage(response.body))")
             }
             return response
         }

@@ -1,0 +1,210 @@
+import Foundation
+import StackCore
+
+extension Docker {
+    /// Which Compose is installed: v2 (`docker compose`) or v1 (`docker-compose`).
+    public enum ComposeVariant: Sendable, Hashable, CustomStringConvertible {
+        case v2(docker: String)
+        case v1(path: String)
+
+        /// The argument vector prefix.
+        public var command: [String] {
+            switch self {
+            case .v2(let docker): [docker, "compose"]
+            case .v1(let path): [path]
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .v2: "docker compose (v2)"
+            case .v1: "docker-compose (v1)"
+            }
+        }
+
+        /// Detects the variant at run time: v2 when `docker compose version` works, else v1.
+        /// - Parameter environment: Where `PATH` and `DOCKER_HOST` come from.
+        /// - Returns: The variant.
+        /// - Throws: `docker.compose_not_found` with a hint.
+        public static func detect(environment: [String: String]) async throws -> ComposeVariant {
+            if let docker = Subprocess.which("docker", environment: environment),
+               let result = try? await Subprocess.run([docker, "compose", "version"], environment: environment, timeout: 20),
+               result.status == 0 {
+                return .v2(docker: docker)
+            }
+            if let v1 = Subprocess.which("docker-compose", environment: environment),
+               let result = try? await Subprocess.run([v1, "version"], environment: environment, timeout: 20),
+               result.status == 0 {
+                return .v1(path: v1)
+            }
+            throw StackError(.composeNotFound, "neither `docker compose` (v2) nor `docker-compose` (v1) works here",
+                             hint: "install Docker Compose (Debian: apt-get install docker-compose)")
+        }
+    }
+
+    /// The `compose` flavor: renders the hardened compose file (``HardenedRenderer``) into
+    /// the stack's run directory and drives Compose with project name `stack-<name>`;
+    /// cleanup and state come from the Engine API, by label, so nothing is left behind
+    /// even when Compose fails half-way.
+    public struct ComposeRuntime: ContainerRuntime {
+        public let flavor = "compose"
+        private let engine: EngineClient
+        private let home: StackHome
+        private let environment: [String: String]
+        private let policy: IsolationPolicy
+        private let variant: LockedBox<ComposeVariant?>
+        private let logger: Logger?
+        private let stopTimeout: Int
+
+        /// Creates the runtime.
+        /// - Parameters:
+        ///   - engine: The Engine API client.
+        ///   - home: The home (run and volume directories).
+        ///   - environment: The process environment; only `PATH`, `HOME` and `DOCKER_*`
+        ///     reach Compose.
+        ///   - policy: Isolation settings.
+        ///   - variant: A fixed Compose variant, or `nil` to detect it on first use.
+        ///   - stopTimeout: Seconds a container gets to stop before it is killed.
+        ///   - logger: Optional logger.
+        public init(engine: EngineClient, home: StackHome, environment: [String: String],
+                    policy: IsolationPolicy = .default, variant: ComposeVariant? = nil,
+                    stopTimeout: Int = 10, logger: Logger? = nil) {
+            self.stopTimeout = stopTimeout
+            self.engine = engine
+            self.home = home
+            self.environment = environment.filter { key, _ in
+                key == "PATH" || key == "HOME" || key.hasPrefix("DOCKER_")
+            }
+            self.policy = policy
+            self.variant = LockedBox(variant)
+            self.logger = logger
+        }
+
+        static func project(_ name: String) -> String { "stack-\(name)" }
+        static func projectLabel(_ name: String) -> String { "com.docker.compose.project=\(project(name))" }
+
+        /// The rendered file of a stack.
+        public func composeFile(stackName: String) -> URL {
+            home.runDirectory(name: stackName).appendingPathComponent("compose.json")
+        }
+
+        public func up(_ stack: RunnableStack) async throws {
+            let name = stack.manifest.name
+            let rendered = try HardenedRenderer().render(stack.compose, context: RenderContext(
+                manifest: stack.manifest, bundleDirectory: stack.bundleDirectory,
+                volumesDirectory: stack.volumesDirectory, digest: stack.digest,
+                egressApproved: stack.egressApproved, policy: policy, parameters: stack.parameters))
+            let fm = FileManager.default
+            do {
+                try fm.createDirectory(at: stack.runDirectory, withIntermediateDirectories: true,
+                                       attributes: [.posixPermissions: 0o700])
+                for directory in rendered.volumeDirectories {
+                    try fm.createDirectory(at: directory, withIntermediateDirectories: true,
+                                           attributes: [.posixPermissions: 0o755])
+                }
+            } catch {
+                throw StackError(.ioFailed, "cannot prepare the run directories of \(name)", cause: error)
+            }
+            let file = stack.runDirectory.appendingPathComponent("compose.json")
+            try AtomicFile.write(Array(rendered.json.utf8), to: file, mode: 0o600)
+            var arguments = ["up", "-d", "--no-build", "--remove-orphans"]
+            if case .v2 = try await composeVariant() { arguments += ["--pull", "never"] }
+            do {
+                try await compose(name, file: file, arguments)
+            } catch {
+                logger?.warning("compose up failed; removing what it made", metadata: ["stack": name])
+                try? await down(stackName: name)
+                throw error
+            }
+        }
+
+        public func down(stackName: String) async throws {
+            let file = composeFile(stackName: stackName)
+            var composeError: (any Error)?
+            if FileManager.default.fileExists(atPath: file.path) {
+                do {
+                    try await compose(stackName, file: file, ["down", "--remove-orphans", "--timeout", String(stopTimeout)])
+                } catch {
+                    composeError = error
+                }
+            }
+            // Whatever Compose did, sweep by label: no container or network may remain.
+            for container in try await engine.containers(label: Self.projectLabel(stackName), all: true) {
+                try await engine.removeContainer(id: container.id, force: true)
+            }
+            for network in try await engine.networks(label: "\(HardenedRenderer.labelName)=\(stackName)") {
+                try await engine.removeNetwork(id: network.id)
+            }
+            if let composeError { logger?.warning("compose down reported: \(composeError)") }
+        }
+
+        public func start(stackName: String) async throws {
+            try await compose(stackName, file: try existingFile(stackName), ["start"])
+        }
+
+        public func stop(stackName: String) async throws {
+            try await compose(stackName, file: try existingFile(stackName), ["stop", "--timeout", String(stopTimeout)])
+        }
+
+        public func status(stackName: String) async throws -> StackRunState {
+            let containers = try await engine.containers(label: Self.projectLabel(stackName), all: true)
+            if containers.isEmpty { return .absent }
+            let running = containers.filter { $0.state == "running" }.count
+            if running == containers.count { return .running }
+            return running == 0 ? .stopped : .partial
+        }
+
+        public func containers(stackName: String) async throws -> [StackContainer] {
+            try await engine.containers(label: Self.projectLabel(stackName), all: true).map { container in
+                StackContainer(
+                    service: container.labels["com.docker.compose.service"] ?? container.names.first ?? container.id,
+                    id: container.id, state: container.state,
+                    ports: container.ports.compactMap { port in
+                        port.publicPort.map { "\(port.ip ?? ""):\($0)->\(port.privatePort)/\(port.type)" }
+                    }.sorted())
+            }.sorted { $0.service < $1.service }
+        }
+
+        public func logs(stackName: String, tail: Int?) async throws -> String {
+            var text = ""
+            for container in try await containers(stackName: stackName) {
+                let output = try await engine.logs(id: container.id, tail: tail)
+                for line in output.split(separator: "\n", omittingEmptySubsequences: false) where !line.isEmpty {
+                    text += "\(container.service) | \(line)\n"
+                }
+            }
+            return text
+        }
+
+        /// The detected (or fixed) Compose variant.
+        public func composeVariant() async throws -> ComposeVariant {
+            if let known = variant.withLock({ $0 }) { return known }
+            let detected = try await ComposeVariant.detect(environment: environment)
+            variant.withLock { $0 = detected }
+            return detected
+        }
+
+        private func existingFile(_ stackName: String) throws -> URL {
+            let file = composeFile(stackName: stackName)
+            guard FileManager.default.fileExists(atPath: file.path) else {
+                throw StackError(.composeFailed, "\(stackName) has never been started here (no \(file.path))",
+                                 hint: "run it first with `stackctl run`")
+            }
+            return file
+        }
+
+        private func compose(_ stackName: String, file: URL, _ arguments: [String]) async throws {
+            let command = try await composeVariant().command
+                + ["--project-name", Self.project(stackName), "--file", file.path,
+                   "--project-directory", file.deletingLastPathComponent().path] + arguments
+            logger?.debug("running \(command.joined(separator: " "))")
+            let result = try await Subprocess.run(command, environment: environment, timeout: 300)
+            guard result.status == 0 else {
+                let detail = result.errorOutput.split(separator: "\n").suffix(12).joined(separator: "\n")
+                throw StackError(.composeFailed,
+                                 "compose \(arguments.first ?? "") of \(stackName) failed (exit \(result.status)): \(detail)",
+                                 hint: "check `stackctl doctor`; the rendered file is \(file.path)")
+            }
+        }
+    }
+}
