@@ -62,7 +62,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "StackDockerTests",
                     dependencies: ["StackDocker", "StackAPI", "StackBundle", "StackCore", "StackTestSupport"],
-                    swiftSettings: strict),
+                    exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "StackAPITests",
                     dependencies: ["StackAPI", "StackCore", "StackTestSupport"],
                     swiftSettings: strict),
