@@ -107,12 +107,13 @@ public struct EntryPolicy: Sendable {
             guard header.size >= 0 else {
                 throw StackError(.bundleInvalidPath, "entry \(shown) declares a negative size")
             }
-            declaredBytes += header.size
-            if declaredBytes > limits.maxExpandedBytes {
+            // Compare before adding: a hostile header may declare a size near Int64.max.
+            if header.size > limits.maxExpandedBytes - declaredBytes {
                 throw StackError(.bundleTooLarge,
                                  "the bundle expands past \(limits.maxExpandedBytes) bytes (at \(shown))",
                                  hint: "raise limits.maxExpandedBytes if this bundle is trusted")
             }
+            declaredBytes += header.size
             if path == Manifest.fileName { manifestCount += 1 }
         }
         let permissions = UInt16(header.mode & 0o777) & ~UInt16(0o002)
@@ -196,21 +197,26 @@ public struct EntryPolicy: Sendable {
         guard let text = String(validating: raw, as: UTF8.self) else {
             throw StackError(.bundleInvalidPath, "entry \(shown) has a path that is not valid UTF-8")
         }
+        if let bad = text.unicodeScalars.first(where: { (0x80...0x9F).contains($0.value) }) {
+            throw StackError(.bundleControlCharacter,
+                             "entry \(shown) has control character U+\(String(bad.value, radix: 16, uppercase: true)) in its path")
+        }
         if text.contains("\\") {
             throw StackError(.bundleBackslash, "entry \(shown) has a backslash in its path")
         }
         if text.hasPrefix("/") {
             throw StackError(.bundleAbsolutePath, "entry \(shown) has an absolute path")
         }
-        let bytes = Array(text.utf8)
-        if bytes.count >= 2, bytes[1] == UInt8(ascii: ":"),
-           (bytes[0] | 0x20) >= UInt8(ascii: "a"), (bytes[0] | 0x20) <= UInt8(ascii: "z") {
-            throw StackError(.bundleAbsolutePath, "entry \(shown) starts with a drive letter")
-        }
         var parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         if parts.last == "" { parts.removeLast() }
         while parts.first == "." { parts.removeFirst() }
         if parts.isEmpty { return nil }
+        // A drive letter (`C:`) in the first real component, also behind `./`.
+        let first = Array(parts[0].utf8)
+        if first.count >= 2, first[1] == UInt8(ascii: ":"),
+           (first[0] | 0x20) >= UInt8(ascii: "a"), (first[0] | 0x20) <= UInt8(ascii: "z") {
+            throw StackError(.bundleAbsolutePath, "entry \(shown) starts with a drive letter")
+        }
         if parts.contains("..") {
             throw StackError(.bundlePathTraversal, "entry \(shown) has a '..' component")
         }
@@ -234,7 +240,7 @@ public struct EntryPolicy: Sendable {
         let text = String(decoding: raw, as: UTF8.self)
         var out = ""
         for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
                 out += "\\x" + String(scalar.value, radix: 16, uppercase: true).leftPad(2)
             } else {
                 out.unicodeScalars.append(scalar)

@@ -67,11 +67,15 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
         case (false, false): break
         }
         for (a, b) in zip(lhs.prerelease, rhs.prerelease) where a != b {
-            switch (Int(a), Int(b)) {
-            case let (x?, y?): return x < y
-            case (.some, nil): return true
-            case (nil, .some): return false
-            case (nil, nil): return a < b
+            // semver §11.4: numeric identifiers (digits only, any length) compare by value
+            // and rank below alphanumeric ones, which compare in ASCII order.
+            let aNumeric = a.allSatisfy(\.isASCIIDigit)
+            let bNumeric = b.allSatisfy(\.isASCIIDigit)
+            switch (aNumeric, bNumeric) {
+            case (true, true): return a.count != b.count ? a.count < b.count : a < b
+            case (true, false): return true
+            case (false, true): return false
+            case (false, false): return Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
             }
         }
         return lhs.prerelease.count < rhs.prerelease.count

@@ -1,7 +1,7 @@
 import Foundation
 
-/// `config.json`: settings of one home. Unknown keys are refused when loading so that a
-/// typo never silently falls back to a default.
+/// `config.json`: settings of one home. Keys left out keep their defaults; unknown keys are
+/// refused when loading so that a typo never silently falls back to a default.
 public struct StackConfig: Sendable, Hashable, Codable {
     /// Catalog settings.
     public struct Catalog: Sendable, Hashable, Codable {
@@ -36,17 +36,63 @@ public struct StackConfig: Sendable, Hashable, Codable {
         return (try? encoder.encode(self)).map { $0 + Data("\n".utf8) } ?? Data("{}\n".utf8)
     }
 
-    /// Loads `config.json` from `home`, or the defaults when the file is absent.
+    /// Loads `config.json` from `home`, or the defaults when the file is absent. Keys the
+    /// file leaves out keep their defaults; unknown keys are refused.
     /// - Parameter home: The home.
     /// - Returns: The settings.
-    /// - Throws: `config.invalid` naming the file when it does not parse.
+    /// - Throws: `config.invalid` naming the file and the offending key.
     public static func load(from home: StackHome) throws -> StackConfig {
         guard let data = FileManager.default.contents(atPath: home.configFile.path) else { return StackConfig() }
-        do {
-            return try JSONDecoder().decode(StackConfig.self, from: data)
-        } catch {
-            throw StackError(.configInvalid, "\(home.configFile.path) is not a valid configuration",
-                             hint: "fix it by hand or remove it to get the defaults", cause: error)
+        return try decode(data, source: home.configFile.path)
+    }
+
+    /// Decodes a configuration document over the defaults.
+    /// - Parameters:
+    ///   - data: JSON text.
+    ///   - source: Where it came from, for messages.
+    /// - Returns: The settings.
+    /// - Throws: `config.invalid` for malformed JSON, unknown keys or wrong types.
+    public static func decode(_ data: Data, source: String) throws -> StackConfig {
+        let invalid = { (detail: String, cause: (any Error)?) in
+            StackError(.configInvalid, "\(source): \(detail)",
+                       hint: "fix it with `stackctl config set`, by hand, or remove it to get the defaults", cause: cause)
         }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw invalid("not valid JSON", error)
+        }
+        guard let user = parsed as? [String: Any] else {
+            throw invalid("not a JSON object", StackError(.configInvalid, "expected an object, found \(type(of: parsed))"))
+        }
+        guard let defaults = (try? JSONSerialization.jsonObject(with: StackConfig().encoded())) as? [String: Any] else {
+            throw invalid("internal defaults did not encode", nil)
+        }
+        let merged = try merge(user, over: defaults, path: "") { throw invalid("\($0): unknown key", nil) }
+        do {
+            return try JSONDecoder().decode(StackConfig.self, from: JSONSerialization.data(withJSONObject: merged))
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw invalid("\(context.codingPath.map(\.stringValue).joined(separator: ".")): wrong type, expected \(type)",
+                          DecodingError.typeMismatch(type, context))
+        } catch {
+            throw invalid("not a valid configuration", error)
+        }
+    }
+
+    /// Deep-merges `user` over `defaults`, refusing keys the defaults do not have.
+    static func merge(_ user: [String: Any], over defaults: [String: Any], path: String,
+                      unknown: (String) throws -> Never) throws -> [String: Any] {
+        var result = defaults
+        for (key, value) in user {
+            let keyPath = path.isEmpty ? key : path + "." + key
+            guard let base = defaults[key] else { try unknown(keyPath) }
+            if let baseObject = base as? [String: Any], let userObject = value as? [String: Any] {
+                result[key] = try merge(userObject, over: baseObject, path: keyPath, unknown: unknown)
+            } else {
+                result[key] = value
+            }
+        }
+        return result
     }
 }

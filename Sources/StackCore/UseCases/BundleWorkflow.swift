@@ -56,9 +56,14 @@ public struct BundleWorkflow: Sendable {
         }
         let manifest = try decoder.decodeManifest(manifestBytes, path: Manifest.fileName)
         try requireFile(manifest.compose, in: listing, bundle: bundle)
-        guard let composeBytes = listing.captured[manifest.compose] else {
-            throw tooLarge(manifest.compose, bundle: bundle)
+        var composeBytes = listing.captured[manifest.compose]
+        if composeBytes == nil,
+           listing.entries.contains(where: { $0.path == manifest.compose && $0.size <= maxBytes }) {
+            // A compose file without a YAML/JSON extension: one more streaming pass for it.
+            let wanted = manifest.compose
+            composeBytes = try format.list(bundle, limits: limits) { path, _ in path == wanted }.captured[wanted]
         }
+        guard let composeBytes else { throw tooLarge(manifest.compose, bundle: bundle) }
         let compose = try decoder.decodeCompose(composeBytes, path: manifest.compose)
         return BundleInspection(manifest: manifest, compose: compose, listing: listing)
     }
