@@ -109,3 +109,13 @@ extension StackError.Code {
     /// A compose command failed.
     public static let composeFailed = Self("docker.compose_failed", exit: .runtime)
 }
+
+extension StackError.Code {
+    // MARK: Stacks and approval
+    /// No stack of that name is installed.
+    public static let stackNotFound = Self("stack.not_found", exit: .failure)
+    /// A stack of that name is already installed.
+    public static let stackExists = Self("stack.exists", exit: .failure)
+    /// The user declined, or no one could be asked.
+    public static let approvalDeclined = Self("approval.declined", exit: .declined)
+}

@@ -69,8 +69,8 @@ public struct BundleWorkflow: Sendable {
     }
 
     /// Unpacks the bundle into a fresh private staging directory beside `destination`,
-    /// parses its documents there, and renames it to `destination`. On any error the
-    /// staging directory is removed and `destination` does not exist.
+    /// parses its documents there, runs `validate`, and renames it to `destination`. On any
+    /// error the staging directory is removed and `destination` does not exist.
     /// - Parameters:
     ///   - bundle: The open bundle.
     ///   - destination: A path that must not exist; its parent must.
@@ -83,6 +83,29 @@ public struct BundleWorkflow: Sendable {
     public func unpack(_ bundle: BundleFile, to destination: URL, limits: BundleLimits = .default,
                        directoryMode: mode_t = 0o755,
                        validate: (BundleInspection) throws -> Void = { _ in }) throws -> BundleInspection {
+        let staged = try stage(bundle, besides: destination, limits: limits)
+        do {
+            try validate(staged.inspection)
+            try staged.commit(to: destination, directoryMode: directoryMode)
+        } catch {
+            staged.discard()
+            throw error
+        }
+        logger?.info("unpacked \(staged.inspection.manifest.name) \(staged.inspection.manifest.version)",
+                     metadata: ["entries": "\(staged.inspection.listing.entries.count)", "to": destination.path])
+        return staged.inspection
+    }
+
+    /// Steps 3–4 without placing: unpacks into a fresh private staging directory in
+    /// `destination`'s parent (same file system, so the commit is a rename) and parses both
+    /// documents there. The caller then commits or discards; on error nothing is left.
+    /// - Parameters:
+    ///   - bundle: The open bundle.
+    ///   - destination: Where the bundle will be committed; must not exist yet.
+    ///   - limits: The limits.
+    /// - Returns: The staged bundle.
+    /// - Throws: `io.destination_exists`, `io.not_found`, `bundle.*`, `yaml.*`, `manifest.*`, `compose.*`.
+    public func stage(_ bundle: BundleFile, besides destination: URL, limits: BundleLimits = .default) throws -> StagedBundle {
         let fm = FileManager.default
         let destinationPath = destination.standardizedFileURL.path
         if fm.fileExists(atPath: destinationPath) || isSymlink(destinationPath) {
@@ -95,25 +118,19 @@ public struct BundleWorkflow: Sendable {
             throw StackError(.fileNotFound, "the parent directory \(parent) does not exist")
         }
         let staging = try makeStagingDirectory(in: parent)
-        var placed = false
-        defer {
-            if !placed { try? fm.removeItem(atPath: staging) }
+        do {
+            let listing = try format.extract(bundle, into: URL(fileURLWithPath: staging), limits: limits)
+            let manifest = try decoder.decodeManifest(
+                try readDocument(staging, Manifest.fileName), path: Manifest.fileName)
+            try requireFile(manifest.compose, in: listing, bundle: bundle)
+            let compose = try decoder.decodeCompose(try readDocument(staging, manifest.compose),
+                                                    path: manifest.compose)
+            return StagedBundle(directory: URL(fileURLWithPath: staging),
+                                inspection: BundleInspection(manifest: manifest, compose: compose, listing: listing))
+        } catch {
+            try? fm.removeItem(atPath: staging)
+            throw error
         }
-        let listing = try format.extract(bundle, into: URL(fileURLWithPath: staging), limits: limits)
-        let manifest = try decoder.decodeManifest(
-            try readDocument(staging, Manifest.fileName), path: Manifest.fileName)
-        try requireFile(manifest.compose, in: listing, bundle: bundle)
-        let compose = try decoder.decodeCompose(try readDocument(staging, manifest.compose),
-                                                path: manifest.compose)
-        let inspection = BundleInspection(manifest: manifest, compose: compose, listing: listing)
-        try validate(inspection)
-        guard chmod(staging, directoryMode) == 0 else { throw AtomicFile.ioError("chmod", staging) }
-        try renameNoReplace(staging, destinationPath)
-        placed = true
-        AtomicFile.syncDirectory(parent)
-        logger?.info("unpacked \(manifest.name) \(manifest.version)",
-                     metadata: ["entries": "\(listing.entries.count)", "to": destinationPath])
-        return inspection
     }
 
     static func mayBeDocument(_ path: String) -> Bool {
@@ -180,5 +197,91 @@ func renameNoReplace(_ from: String, _ to: String) throws {
         let error = AtomicFile.ioError("rename to", to)
         rmdir(to)
         throw error
+    }
+}
+
+/// A bundle unpacked into private staging and parsed, waiting to be committed (renamed
+/// into place) or discarded. Discarding is idempotent; committing twice is an error.
+public final class StagedBundle: Sendable {
+    /// The staging directory (0700 until committed).
+    public let directory: URL
+    /// What was unpacked.
+    public let inspection: BundleInspection
+    private let state = LockedBox<State>(.staged)
+    private enum State { case staged, committed, discarded }
+
+    init(directory: URL, inspection: BundleInspection) {
+        self.directory = directory
+        self.inspection = inspection
+    }
+
+    /// Renames the staging directory to `destination` (which must not exist).
+    /// - Parameters:
+    ///   - destination: The final place, in the same parent directory as staging.
+    ///   - directoryMode: The placed root directory's mode.
+    ///   - readOnly: Also remove write permission from every file and directory below it.
+    /// - Throws: `io.destination_exists`, `io.failed`; staging is kept for ``discard()``.
+    public func commit(to destination: URL, directoryMode: mode_t = 0o755, readOnly: Bool = false) throws {
+        try state.withLock { state in
+            guard state == .staged else { throw StackError(.internalError, "the staged bundle was already \(state)") }
+            if readOnly { try StagedBundle.removeWritePermission(below: directory) }
+            guard chmod(directory.path, readOnly ? directoryMode & ~0o222 : directoryMode) == 0 else {
+                throw AtomicFile.ioError("chmod", directory.path)
+            }
+            try renameNoReplace(directory.path, destination.standardizedFileURL.path)
+            state = .committed
+            AtomicFile.syncDirectory(destination.standardizedFileURL.deletingLastPathComponent().path)
+        }
+    }
+
+    /// Removes the staging directory unless committed; idempotent.
+    public func discard() {
+        state.withLock { state in
+            guard state == .staged else { return }
+            try? StagedBundle.removeTree(directory)
+            state = .discarded
+        }
+    }
+
+    deinit { discard() }
+
+    /// Removes a tree, first restoring owner write permission on its directories (trees
+    /// committed read-only could not be emptied otherwise by a non-root user).
+    /// - Parameter url: The tree's root.
+    /// - Throws: `io.failed`.
+    public static func removeTree(_ url: URL) throws {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: url.path) else { return }
+        if let walker = fm.enumerator(atPath: url.path) {
+            _ = chmod(url.path, 0o700)
+            while let relative = walker.nextObject() as? String {
+                let path = url.path + "/" + relative
+                var info = stat()
+                if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { _ = chmod(path, 0o700) }
+            }
+        }
+        do { try fm.removeItem(at: url) } catch {
+            throw StackError(.ioFailed, "cannot remove \(url.path)", cause: error)
+        }
+    }
+
+    static func removeWritePermission(below root: URL) throws {
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(atPath: root.path) else { return }
+        var directories: [String] = []
+        while let relative = walker.nextObject() as? String {
+            let path = root.path + "/" + relative
+            var info = stat()
+            guard lstat(path, &info) == 0 else { throw AtomicFile.ioError("stat", path) }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                directories.append(path)
+            } else {
+                guard chmod(path, info.st_mode & 0o7555) == 0 else { throw AtomicFile.ioError("chmod", path) }
+            }
+        }
+        // Directories last, deepest first, so the walk above could still enter them.
+        for path in directories.reversed() {
+            guard chmod(path, 0o555) == 0 else { throw AtomicFile.ioError("chmod", path) }
+        }
     }
 }
