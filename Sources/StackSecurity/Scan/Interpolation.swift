@@ -2,13 +2,15 @@
 /// (compose-go's template syntax): `$$` is a literal dollar, `$NAME` and `${NAME}` name a
 /// variable, and the modifier forms `${NAME:-default}`, `${NAME-default}`, `${NAME:?err}`,
 /// `${NAME?err}`, `${NAME:+alt}`, `${NAME+alt}` still name `NAME` (their default text is
-/// searched too, since it may nest further references).
+/// searched too, since it may nest further references). A `$` before anything else (`$1`,
+/// `$(`, a trailing `$`) is literal, as in Compose; a `${` that does not hold a valid
+/// reference is an error in Compose and reported as malformed here.
 enum Interpolation {
     /// One `$` construct in a string.
     enum Reference: Hashable {
         /// A variable reference.
         case variable(String)
-        /// A `$` that Compose would reject as an invalid template, with the text from the `$`.
+        /// A `${…}` that Compose would reject as an invalid template, with its text.
         case malformed(String)
     }
 
@@ -34,10 +36,9 @@ enum Interpolation {
         while i < s.count {
             guard s[i] == "$" else { i += 1; continue }
             let next = i + 1
-            guard next < s.count else {
-                result.append(.malformed("$"))
-                return
-            }
+            // A `$` at the end, or before anything but `$`, a name or `{`, is literal
+            // (compose-go's pattern does not match it).
+            guard next < s.count else { return }
             if s[next] == "$" {
                 i = next + 1
             } else if isNameStart(s[next]) {
@@ -48,9 +49,7 @@ enum Interpolation {
             } else if s[next] == "{" {
                 i = braced(s, open: next, into: &result)
             } else {
-                let end = min(s.count, next + 1)
-                result.append(.malformed(String(String.UnicodeScalarView(s[i..<end]))))
-                i = end
+                i = next
             }
         }
     }

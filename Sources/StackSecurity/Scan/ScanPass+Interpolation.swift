@@ -38,7 +38,7 @@ extension ScanPass {
                              at: composeLocation(path))
                 case .malformed(let text):
                     critical(ComposePolicyScanner.Code.interpolation,
-                             "\"\(text)\" is not a valid variable reference (write $$ for a literal $)",
+                             "\(text) is not a valid variable reference (write $$ for a literal $)",
                              at: composeLocation(path))
                 }
             }

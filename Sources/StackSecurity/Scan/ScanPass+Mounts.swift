@@ -27,6 +27,14 @@ extension ScanPass {
                      at: location)
             return
         }
+        if mount.type == .bind || mount.type == .volume, Self.isInterpolated(source) {
+            // Compose decides bind or volume after interpolation: `${X}:/data` binds a host
+            // path when X holds one.
+            critical(ComposePolicyScanner.Code.hostPath,
+                     "mount source \(source) is built from a variable; only literal bundle paths and volume names are allowed",
+                     at: location)
+            return
+        }
         switch mount.type {
         case .bind:
             scanBindSource(source, at: location)
@@ -53,12 +61,6 @@ extension ScanPass {
 
     /// A bind source must be a literal path inside the bundle that names an entry.
     mutating func scanBindSource(_ source: String, at location: String) {
-        if Self.isInterpolated(source) {
-            critical(ComposePolicyScanner.Code.hostPath,
-                     "bind source \(source) is built from a variable; only literal bundle paths may be bound",
-                     at: location)
-            return
-        }
         switch tree.resolve(source) {
         case .host:
             critical(ComposePolicyScanner.Code.hostPath,

@@ -43,7 +43,7 @@ extension ScanPass {
                      "security_opt \"\(option)\" is not allowed; only no-new-privileges is", at: loc(".security_opt[\(i)]"))
         }
         for (i, mount) in s.volumes.enumerated() {
-            scanMount(mount, at: loc(".volumes[\(i)]"))
+            scanMount(mount, at: at + ".volumes[\(i)]")
         }
         scanResources(service: s, loc)
         scanPorts(name, s, loc)
@@ -129,7 +129,8 @@ extension ScanPass {
                 warning(ComposePolicyScanner.Code.unpinnedImage,
                         "image \(image) is not pinned by digest; its content can change", at: loc(".image"))
             }
-        } else {
+        } else if s.other["provider"] == nil {
+            // Provider services have no image by design; `policy.provider` rejects them.
             critical(ComposePolicyScanner.Code.noImage,
                      "service \(name) has no image (images are pulled, never built)", at: loc(".image"))
         }

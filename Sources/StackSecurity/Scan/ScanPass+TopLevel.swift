@@ -101,10 +101,11 @@ extension ScanPass {
             let device = options["device"]?.scalarText ?? ""
             if options.values.contains(where: { Self.namesEngineSocket($0.scalarText ?? "") }) {
                 critical(Code.dockerSocket, "volume \(name) mounts a container-engine socket", at: loc("driver_opts"))
+            } else {
+                let detail = device.isEmpty ? "" : " (device \(device))"
+                critical(Code.volumeDriver, "volume \(name) sets driver_opts\(detail), which can mount host paths",
+                         at: loc("driver_opts"))
             }
-            let detail = device.isEmpty ? "" : " (device \(device))"
-            critical(Code.volumeDriver, "volume \(name) sets driver_opts\(detail), which can mount host paths",
-                     at: loc("driver_opts"))
         }
         warnUnknownKeys(definition, known: Self.volumeKeys, what: "volume", at: path)
     }

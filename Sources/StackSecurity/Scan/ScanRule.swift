@@ -128,7 +128,7 @@ extension ComposePolicyScanner {
         ScanRule(code: Code.apiSocket, severity: .critical, summary: "use_api_socket"),
         ScanRule(code: Code.provider, severity: .critical, summary: "provider services and models (host-side plugins)"),
         ScanRule(code: Code.interpolation, severity: .critical,
-                 summary: "$VAR / ${VAR} naming anything but a stack.yaml parameter, a malformed $, or an environment entry taken from the host"),
+                 summary: "$VAR / ${VAR} naming anything but a stack.yaml parameter, a malformed ${…}, or an environment entry taken from the host"),
         ScanRule(code: Code.resources, severity: .critical,
                  summary: "cpus, memory or pids above the policy caps or unlimited (0/-1), cpu_rt_runtime/cpu_rt_period"),
         ScanRule(code: Code.manifestPort, severity: .critical,
