@@ -347,6 +347,14 @@ enum RejectTables {
         RejectCase("label_file outside", C.labelFile, yaml: F.yaml(service: "    label_file: /etc/labels")),
         RejectCase("privileged post_start hook", C.privileged, at: "services.web.post_start[0].privileged",
                    yaml: F.yaml(service: "    post_start: [{command: [sh, -c, id], privileged: true}]")),
+        RejectCase("reserved label", C.reservedLabel, at: #"services.web.labels["lol.stack.managed"]"#,
+                   yaml: F.yaml(service: #"    labels: {lol.stack.managed: "true"}"#)),
+        RejectCase("volume source from a variable", C.hostPath, at: "services.web.volumes[0]",
+                   yaml: F.yaml(volumes: #"["$ADMIN_EMAIL:/x"]"#)),
+        RejectCase("long-syntax volume with a path source", C.hostPath,
+                   yaml: F.yaml(volumes: "[{type: volume, source: /etc, target: /e}]")),
+        RejectCase("named pipe", C.dockerSocket,
+                   yaml: F.yaml(volumes: #"[{type: npipe, source: '\\.\pipe\docker_engine', target: '\\.\pipe\docker_engine'}]"#)),
         RejectCase("models", C.provider, yaml: F.yaml(top: "models:\n  llm: {model: ai/smollm2}")),
     ]
 }

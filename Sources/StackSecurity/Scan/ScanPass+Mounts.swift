@@ -38,6 +38,9 @@ extension ScanPass {
         switch mount.type {
         case .bind:
             scanBindSource(source, at: location)
+        case .volume where source.hasPrefix("/") || source.hasPrefix(".") || source.hasPrefix("~") || source.contains("/"):
+            // Not a volume name: judged as the host path it would be if anything mounted it.
+            scanBindSource(source, at: location)
         case .volume:
             if let name = mount.source, !name.isEmpty, !manifest.volumes.contains(name) {
                 critical(ComposePolicyScanner.Code.volumeUndeclared,

@@ -1,6 +1,10 @@
 import StackCore
 
 extension ScanPass {
+    /// The label namespace the renderer writes (`lol.stack.name|version|digest|managed`) and
+    /// the monitor trusts; a bundle may not set labels in it.
+    static let reservedLabelPrefix = "lol.stack."
+
     mutating func scanService(_ name: String, _ s: ComposeService) {
         let at = "services\(Self.key(name))"
         let prefix = composeLocation(at)
@@ -41,6 +45,11 @@ extension ScanPass {
         for (i, option) in s.securityOpt.enumerated() where !Self.isAllowedSecurityOpt(option) {
             critical(ComposePolicyScanner.Code.securityOpt,
                      "security_opt \"\(option)\" is not allowed; only no-new-privileges is", at: loc(".security_opt[\(i)]"))
+        }
+        for key in s.labels.keys.sorted() where key.lowercased().hasPrefix(Self.reservedLabelPrefix) {
+            critical(ComposePolicyScanner.Code.reservedLabel,
+                     "label \(key) is in the \(Self.reservedLabelPrefix) namespace that Stack Desktop manages",
+                     at: loc(".labels\(Self.key(key))"))
         }
         for (i, mount) in s.volumes.enumerated() {
             scanMount(mount, at: at + ".volumes[\(i)]")

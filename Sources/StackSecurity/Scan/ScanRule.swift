@@ -62,6 +62,7 @@ extension ComposePolicyScanner {
         public static let manifestPort = "policy.manifest_port"
         public static let noImage = "policy.no_image"
         public static let storageOpt = "policy.storage_opt"
+        public static let reservedLabel = "policy.reserved_label"
         // Warnings: shown at approval.
         public static let unpinnedImage = "scan.unpinned_image"
         public static let runsAsRoot = "scan.runs_as_root"
@@ -100,7 +101,7 @@ extension ComposePolicyScanner {
         ScanRule(code: Code.dockerSocket, severity: .critical,
                  summary: "a mount (bind, npipe or volume driver_opts device) of a container-engine socket (docker.sock, containerd.sock, podman.sock …)"),
         ScanRule(code: Code.hostPath, severity: .critical,
-                 summary: "a bind of an absolute, ~ or drive-letter host path, a bind source built from a variable, a host named pipe, credential_spec"),
+                 summary: "a bind of an absolute, ~ or drive-letter host path, a mount source built from a variable, a host named pipe, credential_spec"),
         ScanRule(code: Code.bindEscape, severity: .critical,
                  summary: "a relative bind (or volume subpath) whose .. climbs out of the bundle"),
         ScanRule(code: Code.bindMissing, severity: .critical,
@@ -135,6 +136,8 @@ extension ComposePolicyScanner {
                  summary: "a stack.yaml port naming a service the compose file does not have"),
         ScanRule(code: Code.noImage, severity: .critical, summary: "a service without an image"),
         ScanRule(code: Code.storageOpt, severity: .critical, summary: "storage_opt"),
+        ScanRule(code: Code.reservedLabel, severity: .critical,
+                 summary: "a service label in the lol.stack. namespace that Stack Desktop writes and trusts"),
         ScanRule(code: Code.unpinnedImage, severity: .warning, summary: "an image not pinned by @sha256: digest"),
         ScanRule(code: Code.runsAsRoot, severity: .warning,
                  summary: "no user (the image's default, often root), or user root/0"),
