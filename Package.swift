@@ -58,7 +58,7 @@ let package = Package(
                     dependencies: ["StackBundle", "StackCore", "StackTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "StackSecurityTests",
-                    dependencies: ["StackSecurity", "StackCore", "StackTestSupport"],
+                    dependencies: ["StackSecurity", "StackBundle", "StackCore", "StackTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "StackDockerTests",
                     dependencies: ["StackDocker", "StackAPI", "StackBundle", "StackCore", "StackTestSupport"],
