@@ -135,6 +135,31 @@ public struct BundlePipeline: Sendable {
         return VerifiedBundle(digests: digests, verdict: verdict, inspection: inspection, scan: scan)
     }
 
+    /// Steps 4–5 on a staged bundle: binding, rollback, scan. Throws the scan's rejection
+    /// when a finding is critical.
+    /// - Parameters:
+    ///   - inspection: What was staged.
+    ///   - verdict: The signature verdict.
+    ///   - digests: The file's digests.
+    ///   - allowDowngrade: The CLI's `--allow-downgrade`.
+    /// - Returns: The scan report (no critical findings).
+    /// - Throws: `signature.comment_unbound`, `signature.rollback`, `policy.*`.
+    public func judge(_ inspection: BundleInspection, verdict: SignatureVerdict, digests: FileDigests,
+                      allowDowngrade: Bool) throws -> ScanReport {
+        try checkBinding(verdict, inspection.manifest, digests)
+        try ledger.checkRollback(inspection.manifest.version, stack: inspection.manifest.name,
+                                 keyID: verdict.keyID, allowDowngrade: allowDowngrade)
+        let scan = scanner.scan(manifest: inspection.manifest, compose: inspection.compose,
+                                entries: inspection.listing.entries, policy: isolation)
+        if let rejection = scan.rejection { throw rejection }
+        return scan
+    }
+
+    /// The bundle workflow this pipeline streams with.
+    public var bundleWorkflow: BundleWorkflow { workflow }
+    /// The archive limits in force.
+    public var bundleLimits: BundleLimits { limits }
+
     /// The trusted comment must name the manifest's stack and version; `sha256:` and
     /// `size:`, when present, must match the file.
     func checkBinding(_ verdict: SignatureVerdict, _ manifest: Manifest, _ digests: FileDigests) throws {

@@ -133,6 +133,19 @@ public struct BundleWorkflow: Sendable {
         }
     }
 
+    /// Reads and decodes the documents of an already unpacked bundle (for `start` after
+    /// the containers were removed, or for status).
+    /// - Parameter directory: The unpacked bundle.
+    /// - Returns: The manifest and the compose model.
+    /// - Throws: `io.*`, `yaml.*`, `manifest.*`, `compose.*`.
+    public func loadUnpacked(_ directory: URL) throws -> (Manifest, ComposeFile) {
+        let manifest = try decoder.decodeManifest(try readDocument(directory.path, Manifest.fileName),
+                                                  path: Manifest.fileName)
+        let compose = try decoder.decodeCompose(try readDocument(directory.path, manifest.compose),
+                                                path: manifest.compose)
+        return (manifest, compose)
+    }
+
     static func mayBeDocument(_ path: String) -> Bool {
         path.hasSuffix(".yaml") || path.hasSuffix(".yml") || path.hasSuffix(".json")
     }

@@ -80,6 +80,9 @@ extension Docker {
             let project = "stack-\(name)"
             let network = "stack-\(name)-net"
             let bundleRoot = try resolvedDirectory(context.bundleDirectory)
+            // Compose resolves relative paths from the compose file's own directory.
+            let composeDirectory = URL(fileURLWithPath: context.manifest.compose, relativeTo: bundleRoot)
+                .deletingLastPathComponent().standardizedFileURL
             let volumesRoot = context.volumesDirectory.standardizedFileURL
             var volumeDirectories: [URL] = []
             var labels: [String: ConfigValue] = [
@@ -179,7 +182,8 @@ extension Docker {
                         guard let source = mount.source else {
                             throw StackError(.policyMount, "\(where_): a bind mount needs a source")
                         }
-                        let resolved = try resolveBind(source, bundleRoot: bundleRoot, at: where_, context)
+                        let resolved = try resolveBind(source, bundleRoot: bundleRoot, base: composeDirectory,
+                                                       at: where_, context)
                         mounts.append(.string("\(resolved.path):\(mount.target):ro"))
                     case .volume:
                         let volumeName = mount.source ?? "_anonymous-\(serviceName)-\(index)"
@@ -294,7 +298,8 @@ extension Docker {
         }
 
         /// A relative bind resolves inside the unpacked bundle, after symlinks.
-        private func resolveBind(_ source: String, bundleRoot: URL, at: String, _ context: RenderContext) throws -> URL {
+        private func resolveBind(_ source: String, bundleRoot: URL, base: URL, at: String,
+                                 _ context: RenderContext) throws -> URL {
             let resolvedSource = try Interpolation.resolve(source, parameters: context.parameters, location: at)
             guard !resolvedSource.hasPrefix("/"), !resolvedSource.hasPrefix("~") else {
                 throw StackError(StackError.Code("policy.host_path", exit: .policy),
@@ -303,7 +308,7 @@ extension Docker {
             guard !resolvedSource.contains(":") else {
                 throw StackError(.policyMount, "\(at): bind source '\(source)' contains ':'")
             }
-            let candidate = bundleRoot.appendingPathComponent(resolvedSource).standardizedFileURL
+            let candidate = base.appendingPathComponent(resolvedSource).standardizedFileURL
             guard candidate.path == bundleRoot.path || candidate.path.hasPrefix(bundleRoot.path + "/") else {
                 throw StackError(.policyBindEscape, "\(at): '\(source)' leaves the bundle")
             }
