@@ -68,8 +68,11 @@ public struct MinisignSecretKey: Sendable, CustomStringConvertible, CustomDebugS
     ///   password that was not given, or the password is wrong; `crypto.failed` when
     ///   OpenSSL fails.
     public static func parse(_ bytes: [UInt8], password: String? = nil) throws -> MinisignSecretKey {
-        guard let lines = Minisign.keyFileLines(bytes), lines.count == 2,
-              lines[0].starts(with: Minisign.untrustedPrefix) else {
+        guard var lines = Minisign.keyFileLines(bytes) else {
+            throw StackError(.keyInvalid, "a minisign secret key file is an untrusted comment line and one base64 line")
+        }
+        defer { for index in lines.indices { wipe(&lines[index]) } }
+        guard lines.count == 2, lines[0].starts(with: Minisign.untrustedPrefix) else {
             throw StackError(.keyInvalid, "a minisign secret key file is an untrusted comment line and one base64 line")
         }
         guard lines[1].count == StrictBase64.encodedLength(158), var blob = StrictBase64.decode(lines[1]),
@@ -129,13 +132,15 @@ public struct MinisignSecretKey: Sendable, CustomStringConvertible, CustomDebugS
     /// - Throws: `io.not_found`/`io.failed` when unreadable, otherwise as ``parse(_:password:)``
     ///   with the file named in the message.
     public static func load(from url: URL, password: String? = nil) throws -> MinisignSecretKey {
-        var bytes: [UInt8]
+        var data: Data
         do {
-            bytes = Array(try Data(contentsOf: url))
+            data = try Data(contentsOf: url)
         } catch {
             let missing = !FileManager.default.fileExists(atPath: url.path)
             throw StackError(missing ? .fileNotFound : .ioFailed, "cannot read secret key \(url.path)", cause: error)
         }
+        var bytes = Array(data)
+        data.resetBytes(in: 0..<data.count)
         defer { wipe(&bytes) }
         do {
             return try parse(bytes, password: password)
