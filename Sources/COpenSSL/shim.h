@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
+#include <openssl/kdf.h>
 
 /* Macro-only and variadic OpenSSL entry points, as typed inline wrappers. */
 static inline int stack_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
