@@ -67,7 +67,7 @@ let package = Package(
                     dependencies: ["StackAPI", "StackCore", "StackTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "StackCLITests",
-                    dependencies: ["StackCLI", "StackCore", "StackTestSupport"],
+                    dependencies: ["StackCLI", "StackCore", "StackSecurity", "StackTestSupport"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

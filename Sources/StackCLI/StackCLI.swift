@@ -7,8 +7,10 @@ public enum StackCLI {
     /// The product version.
     public static let version = "0.1.0"
 
-    static let groups: [CommandGroup] = [BundleCommands.group]
-    static let commands: [CommandSpec] = [InitCommand.spec] + BundleCommands.all
+    static let groups: [CommandGroup] = [BundleCommands.group, KeysCommands.group, TrustCommands.group,
+                                         ConfigCommands.group]
+    static let commands: [CommandSpec] = [InitCommand.spec, DoctorCommand.spec] + StackCommands.all
+        + BundleCommands.all + KeysCommands.all + TrustCommands.all + ConfigCommands.all
 
     /// Runs `stackctl` with the process's arguments and exits with the contract's status.
     public static func main() async -> Never {
@@ -51,11 +53,21 @@ public enum StackCLI {
             try await command.run(Invocation(line: line, console: console, environment: environment,
                                              adapters: adapters))
             return ExitStatus.ok.rawValue
+        } catch let reported as ReportedError {
+            // The command already printed its document (which includes the error).
+            if !json { report(reported.error, json: false, console: console) }
+            return reported.error.exitStatus.rawValue
         } catch {
             let failure = StackError.wrap(error)
             report(failure, json: json, console: console)
             return failure.exitStatus.rawValue
         }
+    }
+
+    /// An error whose details the command already printed in its own document.
+    struct ReportedError: Error {
+        let error: StackError
+        init(_ error: StackError) { self.error = error }
     }
 
     static func report(_ error: StackError, json: Bool, console: any Console) {

@@ -1,6 +1,7 @@
 import Foundation
 import StackCLI
 import StackCore
+import StackSecurity
 import StackTestSupport
 
 /// The result of one in-process `stackctl` run.
@@ -54,4 +55,44 @@ func runBinary(_ arguments: [String], environment: [String: String] = [:]) throw
     process.waitUntilExit()
     return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                      stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// An initialised home with one generated, trusted publisher key, for commands that
+/// require signatures.
+struct SignedHome {
+    let tmp: TemporaryDirectory
+    let home: URL
+    let key: MinisignSecretKey
+    let publicKeyFile: URL
+    let secretKeyFile: URL
+
+    static func make(_ label: String = "signed") async throws -> SignedHome {
+        let tmp = try TemporaryDirectory(label)
+        let home = tmp.path("home")
+        guard await stackctl(["init"], home: home).status == 0 else { throw StackError(.internalError, "init failed") }
+        let generated = await stackctl(["keys", "generate", "-o", tmp.path("publisher").path], home: home)
+        guard generated.status == 0 else { throw StackError(.internalError, "keys generate failed: \(generated.stderr)") }
+        let trusted = await stackctl(["keys", "trust", tmp.path("publisher.pub").path], home: home)
+        guard trusted.status == 0 else { throw StackError(.internalError, "keys trust failed: \(trusted.stderr)") }
+        let key = try MinisignSecretKey.load(from: tmp.path("publisher.key"))
+        return SignedHome(tmp: tmp, home: home, key: key, publicKeyFile: tmp.path("publisher.pub"),
+                          secretKeyFile: tmp.path("publisher.key"))
+    }
+
+    /// Signs any file (even one that would not unpack) with a trusted comment naming
+    /// `stack` and `version`, writing `<file>.minisig`.
+    @discardableResult
+    func sign(_ file: URL, stack: String = "hello-web", version: String = "1.2.0",
+              comment: String? = nil) throws -> URL {
+        let digests = try OpenSSLDigester().digests(of: try BundleFile(path: file.path))
+        let text = try MinisignSigner().sign(digests: digests,
+                                             trustedComment: comment ?? "stack:\(stack)\tversion:\(version)",
+                                             untrustedComment: "test signature", key: key)
+        let signature = URL(fileURLWithPath: file.path + ".minisig")
+        try Data(text.utf8).write(to: signature)
+        return signature
+    }
+
+    /// Runs `stackctl` against this home.
+    func run(_ arguments: [String]) async -> CLIResult { await stackctl(arguments, home: home) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import StackCore
+import StackSecurity
 
 /// `stackctl bundle create|inspect|unpack`.
 enum BundleCommands {
@@ -23,19 +24,56 @@ enum BundleCommands {
         arguments: [ArgumentSpec("file", help: "The .stack file.")],
         run: runInspect)
 
+    static let verificationOptions = [
+        OptionSpec("sig", value: "file", help: "The minisign signature (default: <file>.minisig)."),
+        OptionSpec("sha256", value: "hex", help: "The checksum the catalog announced; must match."),
+        OptionSpec("allow-downgrade", help: "Accept a version lower than the highest one installed from the same publisher."),
+    ]
+
     static let unpack = CommandSpec(
         path: ["bundle", "unpack"],
-        abstract: "Unpack a bundle safely into a new directory.",
+        abstract: "Verify a bundle, then unpack it safely into a new directory.",
         discussion: """
-            Every entry is checked before it is written (no links, no devices, no paths that \
-            leave the directory, size and ratio limits). The result appears atomically at \
-            <dir>; on any error nothing is left behind. <dir> must not exist.
+            The checksum (when given) and the publisher signature are verified before anything \
+            is extracted; the signature's trusted comment must name the bundle's stack and \
+            version. Every entry is then checked before it is written (no links, no devices, no \
+            paths that leave the directory, size and ratio limits) and the content scan must \
+            find nothing critical. The result appears atomically at <dir>; on any error nothing \
+            is left behind. <dir> must not exist.
             """,
         arguments: [ArgumentSpec("file", help: "The .stack file.")],
-        options: [OptionSpec("output", short: "o", value: "dir", help: "The directory to create.")],
+        options: [OptionSpec("output", short: "o", value: "dir", help: "The directory to create.")] + verificationOptions,
         run: runUnpack)
 
-    static let all = [create, inspect, unpack]
+    static let verify = CommandSpec(
+        path: ["bundle", "verify"],
+        abstract: "Verify a bundle's checksum and signature, parse and scan it, and report.",
+        discussion: """
+            Runs pipeline steps 2-5 without writing anything: checksum, signature against the \
+            trusted publisher keys, trusted-comment binding, rollback, the entry policy, the \
+            manifest and compose file, and the content scan. Exit 3 for a verification \
+            failure, 4 when the bundle is rejected.
+            """,
+        arguments: [ArgumentSpec("file", help: "The .stack file.")],
+        options: verificationOptions,
+        run: runVerify)
+
+    static let sign = CommandSpec(
+        path: ["bundle", "sign"],
+        abstract: "Sign a bundle with a publisher secret key (minisign format).",
+        discussion: """
+            The trusted comment is stack:NAME, version:VER, sha256:HEX, size:N and timestamp:T, \
+            read from the bundle's own manifest (the bundle must pass the entry policy). The \
+            signature verifies with `minisign -V` too. For a password-protected key give \
+            --password-file or set STACK_KEY_PASSWORD.
+            """,
+        arguments: [ArgumentSpec("file", help: "The .stack file.")],
+        options: [OptionSpec("key", value: "secretkey", help: "The secret key file."),
+                  OptionSpec("output", short: "o", value: "file", help: "Where to write the signature (default: <file>.minisig)."),
+                  OptionSpec("password-file", value: "file", help: "Read the key's password from this file.")],
+        run: runSign)
+
+    static let all = [create, inspect, verify, sign, unpack]
 
     struct EntryReport: Encodable {
         let path: String
@@ -128,22 +166,99 @@ enum BundleCommands {
     }
 
     static func runUnpack(_ invocation: Invocation) async throws {
-        let file = try BundleFile(path: invocation.url(invocation.argument(0) ?? "").path)
+        let path = invocation.url(invocation.argument(0) ?? "").path
+        let file = try BundleFile(path: path)
         let destination = invocation.url(try invocation.require("output"))
-        let inspection = try invocation.adapters.bundleWorkflow()
-            .unpack(file, to: destination, limits: invocation.limits())
+        let options = try invocation.verificationOptions(bundlePath: path)
+        let verified = try invocation.pipeline().unpack(file, to: destination, options: options)
         struct UnpackReport: Encodable {
             let destination: String
             let name: String
             let version: String
+            let keyId: String
+            let sha256: String
             let entries: Int
             let expandedBytes: Int64
+            let findings: [Finding]
         }
-        let m = inspection.manifest
+        let m = verified.inspection.manifest
         invocation.emit(UnpackReport(destination: destination.path, name: m.name, version: m.version.description,
-                                     entries: inspection.listing.entries.count,
-                                     expandedBytes: inspection.listing.expandedBytes),
-                        text: "unpacked \(m.name) \(m.version) to \(destination.path) (\(inspection.listing.entries.count) entries, \(inspection.listing.expandedBytes) bytes)\n")
+                                     keyId: verified.verdict.keyID, sha256: verified.digests.sha256,
+                                     entries: verified.inspection.listing.entries.count,
+                                     expandedBytes: verified.inspection.listing.expandedBytes,
+                                     findings: verified.scan.findings),
+                        text: "verified \(m.name) \(m.version), signed by \(verified.verdict.keyID)\n"
+                            + "unpacked to \(destination.path) (\(verified.inspection.listing.entries.count) entries, \(verified.inspection.listing.expandedBytes) bytes)\n"
+                            + findingsText(verified.scan.findings))
+    }
+
+    struct VerifyReport: Encodable {
+        let file: String
+        let verdict: String
+        let name: String
+        let version: String
+        let keyId: String
+        let sha256: String
+        let size: Int64
+        let findings: [Finding]
+        let error: JSONOutput.ErrorDocument.Body?
+    }
+
+    static func runVerify(_ invocation: Invocation) async throws {
+        let path = invocation.url(invocation.argument(0) ?? "").path
+        let file = try BundleFile(path: path)
+        let verified = try invocation.pipeline().verify(file, options: try invocation.verificationOptions(bundlePath: path))
+        let m = verified.inspection.manifest
+        let rejection = verified.scan.rejection
+        let report = VerifyReport(
+            file: path, verdict: rejection == nil ? "accepted" : "rejected", name: m.name,
+            version: m.version.description, keyId: verified.verdict.keyID, sha256: verified.digests.sha256,
+            size: verified.digests.size, findings: verified.scan.findings,
+            error: rejection.map { .init(code: $0.code.rawValue, message: $0.message, hint: $0.hint) })
+        invocation.emit(report, text: """
+            \(rejection == nil ? "ACCEPTED" : "REJECTED") \(m.name) \(m.version)
+              signature:  good, publisher key \(verified.verdict.keyID)
+              sha256:     \(verified.digests.sha256)
+              entries:    \(verified.inspection.listing.entries.count), \(verified.inspection.listing.expandedBytes) bytes expanded
+
+            """ + findingsText(verified.scan.findings))
+        if let rejection { throw StackCLI.ReportedError(rejection) }
+    }
+
+    static func runSign(_ invocation: Invocation) async throws {
+        let path = invocation.url(invocation.argument(0) ?? "").path
+        let keyPath = invocation.url(try invocation.require("key")).path
+        var password = invocation.environment["STACK_KEY_PASSWORD"]
+        if let passwordFile = invocation.option("password-file") {
+            guard let data = FileManager.default.contents(atPath: invocation.url(passwordFile).path) else {
+                throw StackError(.fileNotFound, "cannot read the password file \(passwordFile)")
+            }
+            password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+        }
+        let key = try MinisignSecretKey.load(from: URL(fileURLWithPath: keyPath), password: password)
+        let file = try BundleFile(path: path)
+        let inspection = try invocation.adapters.bundleWorkflow().inspect(file, limits: invocation.limits())
+        let digests = try invocation.adapters.digester.digests(of: file)
+        let comment = MinisignSigner.trustedComment(
+            stack: inspection.manifest.name, version: inspection.manifest.version.description,
+            sha256: digests.sha256, size: digests.size, timestamp: Int(Date().timeIntervalSince1970))
+        let text = try MinisignSigner().sign(digests: digests, trustedComment: comment,
+                                             untrustedComment: "signature from stack desktop publisher key \(key.keyID)",
+                                             key: key)
+        let output = invocation.option("output").map { invocation.url($0) } ?? URL(fileURLWithPath: path + ".minisig")
+        try AtomicFile.write(Array(text.utf8), to: output, mode: 0o644)
+        struct SignReport: Encodable {
+            let signature: String
+            let keyId: String
+            let trustedComment: String
+        }
+        invocation.emit(SignReport(signature: output.path, keyId: key.keyID, trustedComment: comment),
+                        text: "signed \(inspection.manifest.name) \(inspection.manifest.version) with key \(key.keyID)\n  signature: \(output.path)\n")
+    }
+
+    static func findingsText(_ findings: [Finding]) -> String {
+        guard !findings.isEmpty else { return "  findings:   none\n" }
+        return "  findings:\n" + findings.map { "    \($0.severity.rawValue.uppercased()) \($0.code) at \($0.location): \($0.message)\n" }.joined()
     }
 
     static func text(of report: BundleReport) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import StackCore
+import StackSecurity
 
 /// Everything a command needs: its parsed inputs, the console, the environment and the
 /// adapters built by the composition root.
@@ -41,5 +42,59 @@ struct Invocation: Sendable {
     /// Limits from the home's config when it has one, else the defaults.
     func limits() throws -> BundleLimits {
         home.isInitialized ? try StackConfig.load(from: home).limits : .default
+    }
+}
+
+extension Invocation {
+    /// The home, which must have been initialised.
+    func initializedHome() throws -> StackHome {
+        let home = home
+        try home.requireInitialized()
+        return home
+    }
+
+    /// The home's settings (defaults when not initialised).
+    func config() throws -> StackConfig {
+        home.isInitialized ? try StackConfig.load(from: home) : StackConfig()
+    }
+
+    /// The publisher keyring of the home.
+    func keyring() throws -> MinisignKeyring {
+        MinisignKeyring(directory: try initializedHome().trustedKeysDirectory)
+    }
+
+    /// Checksum, signature (`--sig F`, else `FILE.minisig`) and downgrade options.
+    func verificationOptions(bundlePath: String) throws -> VerificationOptions {
+        let signaturePath = option("sig").map { url($0).path } ?? bundlePath + ".minisig"
+        var signature: [UInt8]?
+        if FileManager.default.fileExists(atPath: signaturePath) {
+            guard let data = FileManager.default.contents(atPath: signaturePath), data.count <= 1 << 16 else {
+                throw StackError(.signatureMalformed, "cannot read the signature \(signaturePath) (or it is over 64 KiB)")
+            }
+            signature = [UInt8](data)
+        } else if option("sig") != nil {
+            throw StackError(.signatureMissing, "the signature file \(signaturePath) does not exist")
+        }
+        return VerificationOptions(announcedSHA256: option("sha256"), signature: signature,
+                                   signatureSource: signaturePath, allowDowngrade: flag("allow-downgrade"))
+    }
+
+    /// Steps 2–5 over the live adapters and the home's trusted keys.
+    func pipeline() throws -> BundlePipeline {
+        let home = try initializedHome()
+        let config = try StackConfig.load(from: home)
+        return BundlePipeline(workflow: adapters.bundleWorkflow(), digester: adapters.digester,
+                              verifier: try keyring().verifier(allowLegacy: false), scanner: adapters.scanner,
+                              ledger: VersionLedger(store: FileStateStore(home: home)),
+                              isolation: config.isolation, limits: config.limits)
+    }
+
+    /// The run pipeline and lifecycle over the live adapters.
+    func runner() throws -> StackRunner {
+        let home = try initializedHome()
+        let config = try StackConfig.load(from: home)
+        return StackRunner(home: home, pipeline: try pipeline(),
+                           runtimes: try adapters.runtimes(home, environment, config.isolation),
+                           prompter: adapters.prompter(console), store: FileStateStore(home: home))
     }
 }

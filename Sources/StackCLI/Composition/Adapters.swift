@@ -1,5 +1,8 @@
+import Foundation
+import StackAPI
 import StackBundle
 import StackCore
+import StackDocker
 import StackSecurity
 
 /// The composition root: the one place where real adapters are built and wired. Tests
@@ -8,16 +11,41 @@ public struct Adapters: Sendable {
     public var archive: any ArchiveFormat
     public var decoder: any ManifestDecoder
     public var digester: any Digester
+    public var scanner: any BundleScanner
+    public var http: any HTTPClient
+    /// Builds the runtimes for a home (the compose runtime by default); replace it to
+    /// register your own flavors or a test double.
+    public var runtimes: @Sendable (StackHome, [String: String], IsolationPolicy) throws -> RuntimeRegistry
+    /// Builds the approval prompter (a terminal prompt by default).
+    public var prompter: @Sendable (any Console) -> any ApprovalPrompter
 
-    public init(archive: any ArchiveFormat, decoder: any ManifestDecoder, digester: any Digester) {
+    public init(archive: any ArchiveFormat, decoder: any ManifestDecoder, digester: any Digester,
+                scanner: any BundleScanner, http: any HTTPClient,
+                runtimes: @escaping @Sendable (StackHome, [String: String], IsolationPolicy) throws -> RuntimeRegistry,
+                prompter: @escaping @Sendable (any Console) -> any ApprovalPrompter) {
         self.archive = archive
         self.decoder = decoder
         self.digester = digester
+        self.scanner = scanner
+        self.http = http
+        self.runtimes = runtimes
+        self.prompter = prompter
     }
 
-    /// The production adapters: libarchive, libyaml, OpenSSL.
+    /// The production adapters: libarchive, libyaml, OpenSSL, libcurl, Docker Compose.
     public static func live() -> Adapters {
-        Adapters(archive: LibArchiveFormat(), decoder: LibYAMLManifestDecoder(), digester: OpenSSLDigester())
+        let http = CurlHTTPClient()
+        return Adapters(
+            archive: LibArchiveFormat(), decoder: LibYAMLManifestDecoder(), digester: OpenSSLDigester(),
+            scanner: ComposePolicyScanner(), http: http,
+            runtimes: { home, environment, policy in
+                var registry = RuntimeRegistry()
+                let engine = try Docker.EngineClient(http: http, environment: environment)
+                registry.register(Docker.ComposeRuntime(engine: engine, home: home, environment: environment,
+                                                        policy: policy))
+                return registry
+            },
+            prompter: { console in TerminalApprovalPrompter(console: console) })
     }
 
     /// The bundle use case over these adapters.

@@ -25,6 +25,8 @@ public struct StackConfig: Sendable, Hashable, Codable {
     public var approval = Approval()
     /// Bundle limits.
     public var limits = BundleLimits.default
+    /// Isolation settings: capability allowlist, resource ceilings and defaults.
+    public var isolation = IsolationPolicy.default
 
     public init() {}
 

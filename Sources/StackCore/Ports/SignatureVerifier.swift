@@ -20,7 +20,7 @@ public protocol SignatureVerifier: Sendable {
     ///   - digests: The bundle's digests, from one pass over the same open file.
     /// - Returns: The verdict.
     /// - Throws: `StackError` with a `signature.*` code.
-    func verify(signature: [UInt8], bundle: BundleFile, digests: FileDigests) throws -> SignatureVerdict
+    func verify(signature: [UInt8], file bundle: BundleFile, digests: FileDigests) throws -> SignatureVerdict
 }
 
 /// Verifies bearer tokens of the local API.

@@ -89,7 +89,7 @@ public struct BundlePipeline: Sendable {
             throw StackError(.signatureMissing, "no signature for \(bundle.path) (looked for \(options.signatureSource))",
                              hint: "pass --sig FILE, or put the publisher's .minisig beside the bundle")
         }
-        let verdict = try verifier.verify(signature: signature, bundle: bundle, digests: digests)
+        let verdict = try verifier.verify(signature: signature, file: bundle, digests: digests)
         logger?.info("signature verified", metadata: ["key": verdict.keyID, "sha256": digests.sha256])
         return (digests, verdict)
     }

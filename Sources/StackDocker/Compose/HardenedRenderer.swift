@@ -81,7 +81,7 @@ extension Docker {
             let network = "stack-\(name)-net"
             let bundleRoot = try resolvedDirectory(context.bundleDirectory)
             // Compose resolves relative paths from the compose file's own directory.
-            let composeDirectory = URL(fileURLWithPath: context.manifest.compose, relativeTo: bundleRoot)
+            let composeDirectory = bundleRoot.appendingPathComponent(context.manifest.compose)
                 .deletingLastPathComponent().standardizedFileURL
             let volumesRoot = context.volumesDirectory.standardizedFileURL
             var volumeDirectories: [URL] = []

@@ -1,0 +1,75 @@
+import Foundation
+import StackCore
+import StackDocker
+import StackSecurity
+
+/// `stackctl doctor`: checks the machine and the home, each with a fix hint.
+enum DoctorCommand {
+    static let spec = CommandSpec(
+        path: ["doctor"],
+        abstract: "Check Docker, Compose, the home's permissions and the trusted keys.",
+        run: run)
+
+    struct Check: Encodable {
+        let name: String
+        let ok: Bool
+        let detail: String
+        let hint: String?
+    }
+
+    static func run(_ invocation: Invocation) async throws {
+        var checks: [Check] = []
+        let home = invocation.home
+        if home.isInitialized {
+            var problems: [String] = []
+            for (url, mode) in home.directories where mode == 0o700 {
+                if let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+                   let actual = attributes[.posixPermissions] as? Int, actual & 0o077 != 0 {
+                    problems.append("\(url.path) is 0\(String(actual, radix: 8))")
+                }
+            }
+            checks.append(Check(name: "home", ok: problems.isEmpty,
+                                detail: problems.isEmpty ? "\(home.root.path), private directories are 0700" : problems.joined(separator: "; "),
+                                hint: problems.isEmpty ? nil : "chmod 700 those directories"))
+            let keys = (try? MinisignKeyring(directory: home.trustedKeysDirectory).list()) ?? []
+            checks.append(Check(name: "publisher keys", ok: !keys.isEmpty,
+                                detail: "\(keys.count) trusted: \(keys.map(\.keyID).joined(separator: ", "))",
+                                hint: keys.isEmpty ? "trust a catalog's key with `stackctl keys trust FILE.pub`" : nil))
+        } else {
+            checks.append(Check(name: "home", ok: false, detail: "\(home.root.path) is not initialised",
+                                hint: "run `stackctl init`"))
+        }
+        var engineOK = false
+        do {
+            let engine = try Docker.EngineClient(http: invocation.adapters.http, environment: invocation.environment)
+            let version = try await engine.version()
+            engineOK = true
+            checks.append(Check(name: "docker engine", ok: true,
+                                detail: "Docker \(version.version), API \(version.apiVersion), \(version.os)/\(version.arch) at unix://\(engine.socketPath)",
+                                hint: nil))
+        } catch {
+            let failure = StackError.wrap(error)
+            checks.append(Check(name: "docker engine", ok: false, detail: failure.message, hint: failure.hint))
+        }
+        do {
+            let variant = try await Docker.ComposeVariant.detect(environment: invocation.environment)
+            checks.append(Check(name: "compose", ok: true, detail: variant.description, hint: nil))
+        } catch {
+            let failure = StackError.wrap(error)
+            checks.append(Check(name: "compose", ok: false, detail: failure.message, hint: failure.hint))
+        }
+        let text = checks.map { check in
+            "\(check.ok ? "ok  " : "FAIL") \(check.name): \(check.detail)\n" + (check.hint.map { "     hint: \($0)\n" } ?? "")
+        }.joined()
+        invocation.emit(checks, text: text)
+        if let failed = checks.first(where: { !$0.ok }) {
+            let code: StackError.Code = engineOK ? .doctorFailed : .dockerUnreachable
+            throw StackCLI.ReportedError(StackError(code, "doctor: \(failed.name): \(failed.detail)", hint: failed.hint))
+        }
+    }
+}
+
+extension StackError.Code {
+    /// `stackctl doctor` found a problem.
+    static let doctorFailed = StackError.Code("doctor.failed", exit: .failure)
+}

@@ -1,0 +1,152 @@
+import Foundation
+import StackCore
+
+/// `stackctl run|ps|status|logs|stop|start|rm`: the everyday path.
+enum StackCommands {
+    static let run = CommandSpec(
+        path: ["run"],
+        abstract: "Verify, approve, unpack and run a stack bundle on the local Docker Engine.",
+        discussion: """
+            The whole pipeline: checksum and signature before anything is extracted, the entry \\
+            policy, the manifest and compose file, the content scan, your approval (trusted \\
+            stacks and --yes skip the prompt; without a terminal an untrusted stack is declined, \\
+            exit 6), then the hardened compose file runs isolated: all capabilities dropped, \\
+            no-new-privileges, CPU/memory/pids limits, a network of its own without a route out \\
+            unless egress was approved, ports on 127.0.0.1 only.
+            """,
+        arguments: [ArgumentSpec("file", help: "The .stack file.")],
+        options: BundleCommands.verificationOptions + [OptionSpec("yes", short: "y", help: "Approve without asking.")],
+        run: runRun)
+
+    static let ps = CommandSpec(path: ["ps"], abstract: "List installed stacks and their state.", run: runPs)
+
+    static let status = CommandSpec(
+        path: ["status"], abstract: "Show one stack's state, containers and local URLs.",
+        arguments: [ArgumentSpec("name", help: "The stack.")], run: runStatus)
+
+    static let logs = CommandSpec(
+        path: ["logs"], abstract: "Print a stack's recent container logs.",
+        arguments: [ArgumentSpec("name", help: "The stack.")],
+        options: [OptionSpec("tail", value: "n", help: "Lines per container from the end (default: all).")],
+        run: runLogs)
+
+    static let stop = CommandSpec(
+        path: ["stop"], abstract: "Stop a running stack (containers and data are kept).",
+        arguments: [ArgumentSpec("name", help: "The stack.")], run: runStop)
+
+    static let start = CommandSpec(
+        path: ["start"], abstract: "Start an installed stack.",
+        arguments: [ArgumentSpec("name", help: "The stack.")], run: runStart)
+
+    static let rm = CommandSpec(
+        path: ["rm"], abstract: "Remove a stack: containers, network and unpacked bundle.",
+        discussion: "Its data in volumes/<name>/ is kept unless --purge.",
+        arguments: [ArgumentSpec("name", help: "The stack.")],
+        options: [OptionSpec("purge", help: "Also delete the stack's data.")],
+        run: runRm)
+
+    static let all = [run, ps, status, logs, stop, start, rm]
+
+    struct StatusReport: Encodable {
+        let name: String
+        let version: String
+        let status: String
+        let state: String
+        let keyId: String
+        let sha256: String
+        let egress: Bool
+        let installedAt: Date
+        let urls: [StackURL]
+        let containers: [StackContainer]
+        let findings: [Finding]?
+        let lastError: String?
+
+        init(_ s: StackStatus, findings: Bool = false) {
+            name = s.record.name
+            version = s.record.version.description
+            status = s.record.status.rawValue
+            state = s.state.rawValue
+            keyId = s.record.keyID
+            sha256 = s.record.digest
+            egress = s.record.egressApproved
+            installedAt = s.record.installedAt
+            urls = s.urls
+            containers = s.containers
+            self.findings = findings ? s.findings : nil
+            lastError = s.record.lastError
+        }
+    }
+
+    static func text(_ s: StackStatus) -> String {
+        var text = "\(s.record.name) \(s.record.version): \(s.state.rawValue)"
+        if s.record.status == .failed { text += " (failed: \(s.record.lastError ?? "unknown"))" }
+        text += "\n"
+        for url in s.urls.sorted(by: { ($0.open ? 0 : 1, $0.url) < ($1.open ? 0 : 1, $1.url) }) {
+            text += "  \(url.label ?? url.service): \(url.url)\(url.open ? "  <- open this" : "")\n"
+        }
+        for container in s.containers {
+            text += "  [\(container.service)] \(container.state) \(container.ports.joined(separator: ", "))\n"
+        }
+        return text
+    }
+
+    static func runRun(_ invocation: Invocation) async throws {
+        let path = invocation.url(invocation.argument(0) ?? "").path
+        let file = try BundleFile(path: path)
+        let options = RunOptions(verification: try invocation.verificationOptions(bundlePath: path),
+                                 assumeYes: invocation.flag("yes"))
+        if invocation.console.isInteractive && !invocation.json {
+            invocation.console.err("verifying \(path)…\n")
+        }
+        let status = try await invocation.runner().run(file, options: options)
+        invocation.emit(StatusReport(status, findings: true),
+                        text: "running " + text(status) + BundleCommands.findingsText(status.findings))
+    }
+
+    static func runPs(_ invocation: Invocation) async throws {
+        let all = try await invocation.runner().list()
+        var text = all.isEmpty ? "no stacks installed\n" : "NAME".rightPadded(24) + "VERSION".rightPadded(12) + "STATE".rightPadded(10) + "URL\n"
+        for s in all {
+            let url = s.urls.first(where: \.open)?.url ?? s.urls.first?.url ?? "-"
+            text += s.record.name.rightPadded(24) + s.record.version.description.rightPadded(12)
+                + s.state.rawValue.rightPadded(10) + url + "\n"
+        }
+        invocation.emit(all.map { StatusReport($0) }, text: text)
+    }
+
+    static func runStatus(_ invocation: Invocation) async throws {
+        let status = try await invocation.runner().status(invocation.argument(0) ?? "")
+        invocation.emit(StatusReport(status), text: text(status))
+    }
+
+    static func runLogs(_ invocation: Invocation) async throws {
+        let tail = try invocation.option("tail").map { value -> Int in
+            guard let n = Int(value), n >= 0 else { throw StackError(.usage, "--tail needs a number, not '\(value)'") }
+            return n
+        }
+        let logs = try await invocation.runner().logs(invocation.argument(0) ?? "", tail: tail)
+        struct LogsReport: Encodable { let logs: String }
+        invocation.emit(LogsReport(logs: logs), text: logs)
+    }
+
+    static func runStop(_ invocation: Invocation) async throws {
+        let name = invocation.argument(0) ?? ""
+        try await invocation.runner().stop(name)
+        struct Report: Encodable { let name: String; let state: String }
+        invocation.emit(Report(name: name, state: "stopped"), text: "stopped \(name)\n")
+    }
+
+    static func runStart(_ invocation: Invocation) async throws {
+        let status = try await invocation.runner().start(invocation.argument(0) ?? "")
+        invocation.emit(StatusReport(status), text: "started " + text(status))
+    }
+
+    static func runRm(_ invocation: Invocation) async throws {
+        let name = invocation.argument(0) ?? ""
+        let purge = invocation.flag("purge")
+        try await invocation.runner().remove(name, purge: purge)
+        struct Report: Encodable { let name: String; let removed: Bool; let dataKept: Bool }
+        invocation.emit(Report(name: name, removed: true, dataKept: !purge),
+                        text: "removed \(name)" + (purge ? " and its data\n" : " (its data in volumes/\(name)/ is kept; --purge deletes it)\n"))
+    }
+}
