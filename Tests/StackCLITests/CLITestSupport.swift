@@ -19,9 +19,10 @@ struct CLIResult {
 }
 
 /// Runs `stackctl` in process with the live adapters.
-func stackctl(_ arguments: [String], home: URL? = nil) async -> CLIResult {
+func stackctl(_ arguments: [String], home: URL? = nil, environment extra: [String: String] = [:]) async -> CLIResult {
     let console = BufferConsole()
-    var environment = ["HOME": "/nonexistent-home"]
+    var environment = ["HOME": "/nonexistent-home", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+    environment.merge(extra) { _, new in new }
     if let home { environment["STACK_HOME"] = home.path }
     let status = await StackCLI.run(arguments, environment: environment, console: console, adapters: .live())
     return CLIResult(status: status, stdout: console.stdout, stderr: console.stderr)
@@ -94,5 +95,7 @@ struct SignedHome {
     }
 
     /// Runs `stackctl` against this home.
-    func run(_ arguments: [String]) async -> CLIResult { await stackctl(arguments, home: home) }
+    func run(_ arguments: [String], environment: [String: String] = [:]) async -> CLIResult {
+        await stackctl(arguments, home: home, environment: environment)
+    }
 }

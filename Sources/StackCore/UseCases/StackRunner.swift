@@ -93,6 +93,8 @@ public struct StackRunner: Sendable {
             throw StackError(.runtimeUnknownFlavor,
                              "no runtime is registered for flavor '\(manifest.flavor)' (known: \(runtimes.flavors.joined(separator: ", ")))")
         }
+        // Preflight: a runtime that cannot be reached fails now, before anything is installed.
+        _ = try await runtime.status(stackName: manifest.name)
         // Step 6: approval.
         let isTrusted = try trusted.isTrusted(name: manifest.name, keyID: verdict.keyID)
         if !(isTrusted || options.assumeYes) {
