@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import StackCore
 
 /// Computes a file's SHA-256 and BLAKE2b-512 in one streaming pass with OpenSSL.
@@ -8,6 +10,8 @@ import StackCore
 public struct OpenSSLDigester: Digester {
     /// The size of each positional read.
     public static let readSize = 1 << 20
+    /// Chunks at least this large are hashed by both digests in parallel.
+    static let parallelThreshold = 256 << 10
 
     /// Creates the digester.
     public init() {}
@@ -21,13 +25,19 @@ public struct OpenSSLDigester: Digester {
         let blake2b = try StreamingDigest(.blake2b512)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
         defer { buffer.deallocate() }
+        let lanes = DigestLanes(blake2b, sha256)
+        defer { lanes.close() }
         var offset: Int64 = 0
         while true {
             let count = try bundle.read(into: buffer, at: offset)
             if count == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            try sha256.update(chunk)
-            try blake2b.update(chunk)
+            if count < Self.parallelThreshold {
+                try lanes.updateSerially(chunk)
+            } else {
+                // The two digests are independent: hash each chunk on two cores at once.
+                try lanes.update(chunk)
+            }
             offset += Int64(count)
         }
         return FileDigests(sha256: try sha256.finish().lowercaseHex,
@@ -53,4 +63,64 @@ public struct OpenSSLDigester: Digester {
         try digest.update(bytes)
         return try digest.finish()
     }
+}
+
+/// Runs the second digest of each chunk on a helper thread while the caller hashes the
+/// first, so the two digests of one pass take the time of the slower one.
+/// @unchecked Sendable: the helper thread touches `second`, `chunk` and `secondError` only
+/// between `start.signal()` and `done.signal()`; the caller touches them only outside that
+/// window (it waits on `done` before returning or reusing the chunk). The semaphores order
+/// every access.
+final class DigestLanes: @unchecked Sendable {
+    private let first: StreamingDigest
+    private let second: StreamingDigest
+    private var chunk = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var secondError: (any Error)?
+    private var finished = false
+    private let start = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+    private var worker: Thread?
+
+    init(_ first: StreamingDigest, _ second: StreamingDigest) {
+        self.first = first
+        self.second = second
+    }
+
+    /// Hashes `chunk` with both digests, in parallel.
+    func update(_ chunk: UnsafeRawBufferPointer) throws {
+        if worker == nil {
+            let thread = Thread { [self] in
+                while true {
+                    start.wait()
+                    if finished { done.signal(); return }
+                    do { try second.update(self.chunk) } catch { secondError = error }
+                    done.signal()
+                }
+            }
+            thread.start()
+            worker = thread
+        }
+        self.chunk = chunk
+        start.signal()
+        var firstError: (any Error)?
+        do { try first.update(chunk) } catch { firstError = error }
+        done.wait()
+        if let error = firstError ?? secondError { throw error }
+    }
+
+    /// Hashes `chunk` with both digests on the calling thread.
+    func updateSerially(_ chunk: UnsafeRawBufferPointer) throws {
+        try first.update(chunk)
+        try second.update(chunk)
+    }
+
+    /// Ends the helper thread; idempotent.
+    func close() {
+        guard worker != nil, !finished else { return }
+        finished = true
+        start.signal()
+        done.wait()
+    }
+
+    deinit { close() }
 }
