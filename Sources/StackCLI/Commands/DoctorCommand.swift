@@ -52,7 +52,7 @@ enum DoctorCommand {
             checks.append(Check(name: "docker engine", ok: false, detail: failure.message, hint: failure.hint))
         }
         do {
-            let variant = try await Docker.ComposeVariant.detect(environment: invocation.environment)
+            let variant = try await Docker.ComposeVariant.detect(environment: invocation.environment, probe: true)
             checks.append(Check(name: "compose", ok: true, detail: variant.description, hint: nil))
         } catch {
             let failure = StackError.wrap(error)

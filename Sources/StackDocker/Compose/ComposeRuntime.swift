@@ -22,11 +22,35 @@ extension Docker {
             }
         }
 
-        /// Detects the variant at run time: v2 when `docker compose version` works, else v1.
-        /// - Parameter environment: Where `PATH` and `DOCKER_HOST` come from.
+        /// Where Docker CLI plugins live (the v2 `docker-compose` plugin among them).
+        static func pluginDirectories(environment: [String: String]) -> [String] {
+            var directories: [String] = []
+            if let config = environment["DOCKER_CONFIG"] { directories.append(config + "/cli-plugins") }
+            if let home = environment["HOME"] { directories.append(home + "/.docker/cli-plugins") }
+            return directories + ["/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
+                                  "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins"]
+        }
+
+        /// Detects the variant at run time: v2 when the `docker compose` plugin is installed
+        /// (and, with `probe`, answers `docker compose version`), else v1 `docker-compose`.
+        /// Without `probe` nothing is executed, which keeps `run` fast; `doctor` probes.
+        /// - Parameters:
+        ///   - environment: Where `PATH`, `HOME` and `DOCKER_CONFIG` come from.
+        ///   - probe: Run `version` to confirm the choice.
         /// - Returns: The variant.
         /// - Throws: `docker.compose_not_found` with a hint.
-        public static func detect(environment: [String: String]) async throws -> ComposeVariant {
+        public static func detect(environment: [String: String], probe: Bool = false) async throws -> ComposeVariant {
+            if !probe {
+                if let docker = Subprocess.which("docker", environment: environment),
+                   pluginDirectories(environment: environment).contains(where: {
+                       FileManager.default.isExecutableFile(atPath: $0 + "/docker-compose")
+                   }) {
+                    return .v2(docker: docker)
+                }
+                if let v1 = Subprocess.which("docker-compose", environment: environment) { return .v1(path: v1) }
+                throw StackError(.composeNotFound, "neither `docker compose` (v2) nor `docker-compose` (v1) is installed",
+                                 hint: "install Docker Compose (Debian: apt-get install docker-compose)")
+            }
             if let docker = Subprocess.which("docker", environment: environment),
                let result = try? await Subprocess.run([docker, "compose", "version"], environment: environment, timeout: 20),
                result.status == 0 {
