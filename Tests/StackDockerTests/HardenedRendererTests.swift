@@ -156,3 +156,63 @@ struct HardenedRendererTests {
         #expect(labels["app"] == "x")
     }
 }
+
+@Suite("Hardened renderer: env files, deploy limits, volume owners, compose in a folder")
+struct HardenedRendererExtraTests {
+    @Test("env_file values are merged literally (dollars escaped); environment wins; outside paths are refused")
+    func envFile() throws {
+        let (tmp, bundle, volumes) = try HardenedRendererTests.bundle()
+        try Data("# comment\nA=1\nPRICE=5$\nQUOTED=\"x y\"\nexport B=2\n".utf8).write(to: bundle.appendingPathComponent("app.env"))
+        let service = ComposeService(image: "i", environment: ["A": "override"], other: ["env_file": .string("./app.env")])
+        let context = Docker.RenderContext(manifest: Manifest(name: "s", version: SemanticVersion("1.0.0")!),
+                                           bundleDirectory: bundle, volumesDirectory: volumes, digest: "d")
+        let text = try Docker.HardenedRenderer().render(ComposeFile(services: ["web": service]), context: context).json
+        #expect(text.contains("\"A\": \"override\""))
+        #expect(text.contains("\"PRICE\": \"5$$\""))
+        #expect(text.contains("\"QUOTED\": \"x y\""))
+        #expect(text.contains("\"B\": \"2\""))
+        #expect(!text.contains("env_file"))
+        defer { withExtendedLifetime(tmp) {} }
+        for outside in ["/etc/environment", "../../etc/environment"] {
+            let bad = ComposeService(image: "i", other: ["env_file": .array([.string(outside)])])
+            let error = stackError { _ = try Docker.HardenedRenderer().render(ComposeFile(services: ["web": bad]), context: context) }
+            #expect(error?.code.rawValue == "policy.env_file", "\(outside)")
+        }
+    }
+
+    @Test("deploy.resources.limits are applied when the service sets no limit of its own")
+    func deployLimits() throws {
+        let (tmp, bundle, volumes) = try HardenedRendererTests.bundle()
+        defer { withExtendedLifetime(tmp) {} }
+        let service = ComposeService(image: "i", other: ["deploy": .object(["resources": .object(["limits": .object([
+            "cpus": .string("0.25"), "memory": .string("32m"), "pids": .int(32)])])])])
+        let context = Docker.RenderContext(manifest: Manifest(name: "s", version: SemanticVersion("1.0.0")!),
+                                           bundleDirectory: bundle, volumesDirectory: volumes, digest: "d")
+        let text = try Docker.HardenedRenderer().render(ComposeFile(services: ["web": service]), context: context).json
+        #expect(text.contains("\"cpus\": 0.25"))
+        #expect(text.contains("\"mem_limit\": \(32 << 20)"))
+        #expect(text.contains("\"pids_limit\": 32"))
+    }
+
+    @Test("a volume mounted by a numeric user is owned by that user; binds resolve from the compose file's folder")
+    func ownersAndFolder() throws {
+        let (tmp, bundle, volumes) = try HardenedRendererTests.bundle()
+        defer { withExtendedLifetime(tmp) {} }
+        try FileManager.default.createDirectory(at: bundle.appendingPathComponent("deploy/conf"), withIntermediateDirectories: true)
+        var manifest = Manifest(name: "s", version: SemanticVersion("1.0.0")!)
+        manifest.compose = "deploy/compose.yaml"
+        manifest.volumes = ["data"]
+        let service = ComposeService(image: "i", volumes: [
+            ComposeMount(type: .bind, source: "./conf", target: "/conf"),
+            ComposeMount(type: .bind, source: "../www", target: "/www"),
+            ComposeMount(type: .volume, source: "data", target: "/data"),
+        ], user: "1000:2000")
+        let rendered = try Docker.HardenedRenderer().render(ComposeFile(services: ["web": service]), context: Docker.RenderContext(
+            manifest: manifest, bundleDirectory: bundle, volumesDirectory: volumes, digest: "d"))
+        let real = bundle.resolvingSymlinksInPath().path
+        #expect(rendered.json.contains("\"\(real)/deploy/conf:/conf:ro\""))
+        #expect(rendered.json.contains("\"\(real)/www:/www:ro\""))
+        let owner = try #require(rendered.volumeOwners[volumes.appendingPathComponent("data").path])
+        #expect(owner.uid == 1000 && owner.gid == 2000)
+    }
+}

@@ -95,6 +95,7 @@ extension Invocation {
         let config = try StackConfig.load(from: home)
         return StackRunner(home: home, pipeline: try pipeline(),
                            runtimes: try adapters.runtimes(home, environment, config.isolation),
-                           prompter: adapters.prompter(console), store: FileStateStore(home: home))
+                           prompter: adapters.prompter(console), store: FileStateStore(home: home),
+                           approvalMode: config.approval.mode)
     }
 }

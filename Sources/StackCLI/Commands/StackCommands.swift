@@ -7,11 +7,11 @@ enum StackCommands {
         path: ["run"],
         abstract: "Verify, approve, unpack and run a stack bundle on the local Docker Engine.",
         discussion: """
-            The whole pipeline: checksum and signature before anything is extracted, the entry \\
-            policy, the manifest and compose file, the content scan, your approval (trusted \\
-            stacks and --yes skip the prompt; without a terminal an untrusted stack is declined, \\
-            exit 6), then the hardened compose file runs isolated: all capabilities dropped, \\
-            no-new-privileges, CPU/memory/pids limits, a network of its own without a route out \\
+            The whole pipeline: checksum and signature before anything is extracted, the entry \
+            policy, the manifest and compose file, the content scan, your approval (trusted \
+            stacks and --yes skip the prompt; without a terminal an untrusted stack is declined, \
+            exit 6), then the hardened compose file runs isolated: all capabilities dropped, \
+            no-new-privileges, CPU/memory/pids limits, a network of its own without a route out \
             unless egress was approved, ports on 127.0.0.1 only.
             """,
         arguments: [ArgumentSpec("file", help: "The .stack file.")],

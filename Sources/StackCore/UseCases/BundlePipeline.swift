@@ -91,6 +91,11 @@ public struct BundlePipeline: Sendable {
         }
         let verdict = try verifier.verify(signature: signature, file: bundle, digests: digests)
         logger?.info("signature verified", metadata: ["key": verdict.keyID, "sha256": digests.sha256])
+        // Rollback, still before extraction: the signed comment names stack and version
+        // (the manifest is bound to them after parsing).
+        if let stack = verdict.trustedFields["stack"], let version = verdict.trustedFields["version"].flatMap(SemanticVersion.init) {
+            try ledger.checkRollback(version, stack: stack, keyID: verdict.keyID, allowDowngrade: options.allowDowngrade)
+        }
         return (digests, verdict)
     }
 

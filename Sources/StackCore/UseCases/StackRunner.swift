@@ -43,6 +43,7 @@ public struct StackRunner: Sendable {
     private let trusted: TrustedStacks
     private let clock: any WallClock
     private let logger: Logger?
+    private let approvalMode: String
 
     /// Creates the runner.
     /// - Parameters:
@@ -52,10 +53,13 @@ public struct StackRunner: Sendable {
     ///   - prompter: Asks the user.
     ///   - store: Where the registry and the version ledger live.
     ///   - clock: The time source.
+    ///   - approvalMode: `prompt` (ask unless trusted) or `deny` (never run an untrusted
+    ///     stack, not even with `--yes`).
     ///   - logger: Optional logger.
     public init(home: StackHome, pipeline: BundlePipeline, runtimes: RuntimeRegistry,
                 prompter: some ApprovalPrompter, store: some StateStore,
-                clock: some WallClock = SystemWallClock(), logger: Logger? = nil) {
+                clock: some WallClock = SystemWallClock(), approvalMode: String = "prompt", logger: Logger? = nil) {
+        self.approvalMode = approvalMode
         self.home = home
         self.pipeline = pipeline
         self.runtimes = runtimes
@@ -97,9 +101,14 @@ public struct StackRunner: Sendable {
         _ = try await runtime.status(stackName: manifest.name)
         // Step 6: approval.
         let isTrusted = try trusted.isTrusted(name: manifest.name, keyID: verdict.keyID)
+        if !isTrusted && approvalMode == "deny" {
+            throw StackError(.approvalDeclined,
+                             "\(manifest.name) is not a trusted stack and approval.mode is deny",
+                             hint: "trust it with `stackctl trust add \(manifest.name)`, or `stackctl config set approval.mode prompt`")
+        }
         if !(isTrusted || options.assumeYes) {
             let request = ApprovalRequest(manifest: manifest, publisherKeyID: verdict.keyID,
-                                          summary: Self.summary(manifest, scan: scan, digests: digests,
+                                          summary: Self.summary(manifest, compose: staged.inspection.compose, scan: scan, digests: digests,
                                                                 previous: try ledger.highest(stack: manifest.name, keyID: verdict.keyID)))
             if case .declined(let reason) = try await prompter.requestApproval(request) {
                 throw StackError(.approvalDeclined, "\(manifest.name) \(manifest.version) was not approved: \(reason)",
@@ -292,7 +301,7 @@ public struct StackRunner: Sendable {
     }
 
     /// The approval summary of DESIGN §3 step 6.
-    static func summary(_ manifest: Manifest, scan: ScanReport, digests: FileDigests,
+    static func summary(_ manifest: Manifest, compose: ComposeFile, scan: ScanReport, digests: FileDigests,
                         previous: SemanticVersion?) -> [String] {
         var lines: [String] = []
         lines.append("stack:      \(manifest.name) \(manifest.version)\(manifest.title.map { " (\($0))" } ?? "")")
@@ -306,7 +315,9 @@ public struct StackRunner: Sendable {
         }
         lines.append("egress:     \(manifest.network.egress ? "REQUESTED: the stack asks to reach the internet" : "none")")
         if !manifest.volumes.isEmpty { lines.append("volumes:    \(manifest.volumes.joined(separator: ", "))") }
-        if !manifest.capabilities.isEmpty { lines.append("capabilities: \(manifest.capabilities.joined(separator: ", "))") }
+        let serviceCaps = compose.services.values.flatMap(\.capAdd).map { $0.uppercased().hasPrefix("CAP_") ? String($0.uppercased().dropFirst(4)) : $0.uppercased() }
+        let caps = Array(Set(manifest.capabilities + serviceCaps)).sorted()
+        if !caps.isEmpty { lines.append("capabilities: \(caps.joined(separator: ", "))") }
         for finding in scan.findings { lines.append("\(finding.severity): \(finding.location): \(finding.message)") }
         return lines
     }

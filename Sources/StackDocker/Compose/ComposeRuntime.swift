@@ -1,5 +1,8 @@
 import Foundation
 import StackCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Docker {
     /// Which Compose is installed: v2 (`docker compose`) or v1 (`docker-compose`).
@@ -125,6 +128,11 @@ extension Docker {
                 for directory in rendered.volumeDirectories {
                     try fm.createDirectory(at: directory, withIntermediateDirectories: true,
                                            attributes: [.posixPermissions: 0o755])
+                    // A service running as a numeric user owns its data directory (when we
+                    // may give it away: as root), so the stack can write its own data.
+                    if getuid() == 0, let owner = rendered.volumeOwners[directory.path] {
+                        _ = chown(directory.path, owner.uid, owner.gid)
+                    }
                 }
             } catch {
                 throw StackError(.ioFailed, "cannot prepare the run directories of \(name)", cause: error)

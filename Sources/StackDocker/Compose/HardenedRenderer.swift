@@ -42,6 +42,9 @@ extension Docker {
         public var document: ConfigValue
         /// Directories under the volumes directory that must exist before `up`.
         public var volumeDirectories: [URL]
+        /// Numeric owners (`uid`, `gid`) for volume directories mounted into services that run
+        /// as a numeric user, so that the stack can write its own data.
+        public var volumeOwners: [String: (uid: UInt32, gid: UInt32)]
         /// The document as deterministic JSON.
         public var json: String { document.jsonText() }
     }
@@ -61,10 +64,11 @@ extension Docker {
         public static let networkKey = "stack"
         static let masquerade = "com.docker.network.bridge.enable_ip_masquerade"
 
-        /// Service keys copied through after interpolation, as given.
+        /// Service keys copied through after interpolation, as given (the scan judged them).
         static let passthrough: Set<String> = [
             "init", "tmpfs", "shm_size", "stop_signal", "stop_grace_period", "hostname", "read_only",
-            "tty", "stdin_open", "expose", "ulimits",
+            "tty", "stdin_open", "expose", "ulimits", "extra_hosts", "dns", "dns_search", "dns_opt",
+            "group_add", "domainname", "mac_address", "platform",
         ]
 
         public init() {}
@@ -85,6 +89,7 @@ extension Docker {
                 .deletingLastPathComponent().standardizedFileURL
             let volumesRoot = context.volumesDirectory.standardizedFileURL
             var volumeDirectories: [URL] = []
+            var volumeOwners: [String: (uid: UInt32, gid: UInt32)] = [:]
             var labels: [String: ConfigValue] = [
                 Self.labelName: .string(name),
                 Self.labelVersion: .string(context.manifest.version.description),
@@ -106,6 +111,11 @@ extension Docker {
                 if let command = service.command { out["command"] = try render(command, at: "\(at).command", context) }
                 if let entrypoint = service.entrypoint { out["entrypoint"] = try render(entrypoint, at: "\(at).entrypoint", context) }
                 var environment: [String: ConfigValue] = [:]
+                // env_file values are literal (compose does not read the host for them); they
+                // are merged here so that no file outside the rendered document is read.
+                for (key, value) in try envFiles(service, base: composeDirectory, bundleRoot: bundleRoot, at: at) {
+                    environment[key] = .string(value.replacingOccurrences(of: "$", with: "$$"))
+                }
                 for (key, value) in service.environment {
                     if let value {
                         environment[key] = try str(value, "environment.\(key)")
@@ -197,6 +207,7 @@ extension Docker {
                         }
                         let directory = volumesRoot.appendingPathComponent(volumeName)
                         volumeDirectories.append(directory)
+                        if let owner = Self.numericUser(service.user) { volumeOwners[directory.path] = owner }
                         mounts.append(.string("\(directory.path):\(mount.target)\(mount.readOnly ? ":ro" : "")"))
                     case .tmpfs:
                         tmpfs.append(.string(mount.target))
@@ -225,7 +236,7 @@ extension Docker {
             var unique: [URL] = []
             for directory in volumeDirectories where !unique.contains(directory) { unique.append(directory) }
             return RenderedCompose(projectName: project, networkName: network, document: document,
-                                   volumeDirectories: unique)
+                                   volumeDirectories: unique, volumeOwners: volumeOwners)
         }
 
         private func render(_ command: ComposeCommand, at: String, _ context: RenderContext) throws -> ConfigValue {
@@ -276,9 +287,13 @@ extension Docker {
 
         private func resources(_ service: ComposeService, context: RenderContext, at: String) throws -> (cpus: Double, memory: Int64, pids: Int) {
             let policy = context.policy
-            let cpus = service.cpus ?? context.manifest.resources.cpus ?? policy.defaultCPUs
-            let memory = service.memLimit ?? context.manifest.resources.memory ?? policy.defaultMemory
-            let pids = service.pidsLimit ?? context.manifest.resources.pids ?? policy.defaultPids
+            let limits = service.other["deploy"]?.objectValue?["resources"]?.objectValue?["limits"]?.objectValue ?? [:]
+            let deployCPUs = limits["cpus"].flatMap { $0.scalarText }.flatMap(Double.init)
+            let deployMemory = limits["memory"].flatMap { $0.scalarText }.flatMap(ByteCount.parse)
+            let deployPids: Int? = limits["pids"].flatMap { if case .int(let n) = $0 { return n } else { return nil } }
+            let cpus = service.cpus ?? deployCPUs ?? context.manifest.resources.cpus ?? policy.defaultCPUs
+            let memory = service.memLimit ?? deployMemory ?? context.manifest.resources.memory ?? policy.defaultMemory
+            let pids = service.pidsLimit ?? deployPids ?? context.manifest.resources.pids ?? policy.defaultPids
             guard cpus > 0, cpus <= policy.maxCPUs else {
                 throw StackError(.policyResources, "\(at): cpus \(cpus) is outside (0, \(policy.maxCPUs)]")
             }
@@ -289,6 +304,59 @@ extension Docker {
                 throw StackError(.policyResources, "\(at): pids \(pids) is outside [1, \(policy.maxPids)]")
             }
             return (cpus, memory, pids)
+        }
+
+        /// `uid[:gid]` when `user` is numeric.
+        static func numericUser(_ user: String?) -> (uid: UInt32, gid: UInt32)? {
+            guard let user else { return nil }
+            let parts = user.split(separator: ":", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), let uid = UInt32(parts[0]) else { return nil }
+            if parts.count == 2 {
+                guard let gid = UInt32(parts[1]) else { return nil }
+                return (uid, gid)
+            }
+            return (uid, uid)
+        }
+
+        /// Reads the service's `env_file` entries (string, list, or `{path, required}`),
+        /// each confined to the bundle, in compose's `KEY=VALUE` format.
+        private func envFiles(_ service: ComposeService, base: URL, bundleRoot: URL, at: String) throws -> [(String, String)] {
+            guard let value = service.other["env_file"] else { return [] }
+            var entries: [(path: String, required: Bool)] = []
+            for item in value.arrayValue ?? [value] {
+                if let path = item.stringValue { entries.append((path, true)) }
+                else if let object = item.objectValue, let path = object["path"]?.stringValue {
+                    entries.append((path, object["required"]?.boolValue ?? true))
+                } else {
+                    throw StackError(.policyMount, "\(at).env_file: an entry is neither a path nor {path:}")
+                }
+            }
+            var out: [(String, String)] = []
+            for entry in entries {
+                guard !entry.path.hasPrefix("/"), !entry.path.hasPrefix("~") else {
+                    throw StackError(StackError.Code("policy.env_file", exit: .policy), "\(at).env_file: '\(entry.path)' is outside the bundle")
+                }
+                let url = base.appendingPathComponent(entry.path).standardizedFileURL.resolvingSymlinksInPath()
+                guard url.path.hasPrefix(bundleRoot.path + "/") else {
+                    throw StackError(StackError.Code("policy.env_file", exit: .policy), "\(at).env_file: '\(entry.path)' is outside the bundle")
+                }
+                guard let data = FileManager.default.contents(atPath: url.path), data.count <= 1 << 20 else {
+                    if !entry.required { continue }
+                    throw StackError(.policyBindMissing, "\(at).env_file: '\(entry.path)' is missing or over 1 MiB")
+                }
+                for line in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline) {
+                    let trimmed = line.trimmingCharacters(in: .whitespaces)
+                    guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let eq = trimmed.firstIndex(of: "=") else { continue }
+                    var key = String(trimmed[..<eq]).trimmingCharacters(in: .whitespaces)
+                    if key.hasPrefix("export ") { key = String(key.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+                    var value = String(trimmed[trimmed.index(after: eq)...])
+                    if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                        value = String(value.dropFirst().dropLast())
+                    }
+                    if !key.isEmpty { out.append((key, value)) }
+                }
+            }
+            return out
         }
 
         private func checkTarget(_ target: String, at: String) throws {

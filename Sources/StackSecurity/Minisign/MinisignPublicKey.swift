@@ -137,9 +137,16 @@ public struct MinisignPublicKey: Sendable, Hashable, CustomStringConvertible {
     /// The file text `minisign -G` writes:
     /// `untrusted comment: minisign public key <KEYID>\n<base64>\n`.
     public var fileContents: String {
-        "untrusted comment: minisign public key \(keyID)\n\(base64)\n"
+        // minisign writes the id here with `%" PRIX64 "`, i.e. without leading zeros.
+        "untrusted comment: minisign public key \(Self.unpaddedKeyID(keyID))\n\(base64)\n"
     }
 
     /// `minisign public key <KEYID>`.
     public var description: String { "minisign public key \(keyID)" }
+
+    /// The key id as minisign prints it in a public key file's comment: no leading zeros.
+    static func unpaddedKeyID(_ padded: String) -> String {
+        let trimmed = padded.drop { $0 == "0" }
+        return trimmed.isEmpty ? "0" : String(trimmed)
+    }
 }

@@ -174,7 +174,11 @@ public struct MinisignSignature: Sendable, Hashable {
     /// - Throws: `signature.comment_unbound` for a duplicate or empty key.
     public static func trustedFields(of comment: String) throws -> [String: String] {
         var fields: [String: String] = [:]
-        for field in comment.split(separator: "\t", omittingEmptySubsequences: true) {
+        // Fields are tab-separated. `minisign -t 'stack:X\tversion:Y'` in a shell's single
+        // quotes stores a literal backslash-t instead of a tab (DESIGN §4.3 documents that
+        // command), so that two-character sequence separates fields too.
+        let normalised = comment.replacingOccurrences(of: "\\t", with: "\t")
+        for field in normalised.split(separator: "\t", omittingEmptySubsequences: true) {
             let key: Substring
             let value: Substring
             if let colon = field.firstIndex(of: ":") {
