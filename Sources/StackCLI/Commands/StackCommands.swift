@@ -27,7 +27,8 @@ enum StackCommands {
     static let logs = CommandSpec(
         path: ["logs"], abstract: "Print a stack's recent container logs.",
         arguments: [ArgumentSpec("name", help: "The stack.")],
-        options: [OptionSpec("tail", value: "n", help: "Lines per container from the end (default: all).")],
+        options: [OptionSpec("tail", value: "n", help: "Lines per container from the end (default: all)."),
+                  OptionSpec("follow", short: "f", help: "Keep printing new output until interrupted.")],
         run: runLogs)
 
     static let stop = CommandSpec(
@@ -123,6 +124,14 @@ enum StackCommands {
         let tail = try invocation.option("tail").map { value -> Int in
             guard let n = Int(value), n >= 0 else { throw StackError(.usage, "--tail needs a number, not '\(value)'") }
             return n
+        }
+        if invocation.flag("follow") {
+            let console = invocation.console
+            try await invocation.runner().followLogs(invocation.argument(0) ?? "", tail: tail) { text in
+                console.out(text)
+                return true
+            }
+            return
         }
         let logs = try await invocation.runner().logs(invocation.argument(0) ?? "", tail: tail)
         struct LogsReport: Encodable { let logs: String }

@@ -55,6 +55,16 @@ public protocol ContainerRuntime: Sendable {
     func containers(stackName: String) async throws -> [StackContainer]
     /// Recent log output of every container of the stack.
     func logs(stackName: String, tail: Int?) async throws -> String
+    /// Follows the logs of every container of the stack until `onText` returns `false` or
+    /// the containers stop. Runtimes that cannot follow need not implement it.
+    func followLogs(stackName: String, tail: Int?, onText: @escaping @Sendable (String) -> Bool) async throws
+}
+
+extension ContainerRuntime {
+    /// The default: following is not supported.
+    public func followLogs(stackName: String, tail: Int?, onText: @escaping @Sendable (String) -> Bool) async throws {
+        throw StackError(.runtimeUnknownFlavor, "the \(flavor) runtime cannot follow logs")
+    }
 }
 
 /// One container of a running stack, as a runtime reports it.

@@ -44,4 +44,22 @@ public protocol HTTPClient: Sendable {
     /// - Returns: The response (any status).
     /// - Throws: `StackError` (`http.*`) when no response was received.
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
+
+    /// Sends a request and delivers the response body in pieces as they arrive (event
+    /// streams, followed logs). Returning `false` from `onChunk` ends the transfer.
+    /// - Parameters:
+    ///   - request: The request.
+    ///   - onChunk: Receives each piece of the body.
+    /// - Returns: The response status.
+    /// - Throws: `StackError` (`http.*`) when no response was received.
+    func stream(_ request: HTTPRequest, onChunk: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Int
+}
+
+extension HTTPClient {
+    /// A fallback for clients that cannot stream: the whole body as one piece.
+    public func stream(_ request: HTTPRequest, onChunk: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Int {
+        let response = try await send(request)
+        _ = onChunk(response.body)
+        return response.status
+    }
 }

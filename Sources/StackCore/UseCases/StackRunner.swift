@@ -237,6 +237,16 @@ public struct StackRunner: Sendable {
         try await runtime(for: try registry.require(name)).logs(stackName: name, tail: tail)
     }
 
+    /// Follows the logs of every container of the stack.
+    /// - Parameters:
+    ///   - name: The stack.
+    ///   - tail: Lines of history first.
+    ///   - onText: Receives text; return `false` to stop.
+    /// - Throws: `stack.not_found`, runtime errors.
+    public func followLogs(_ name: String, tail: Int?, onText: @escaping @Sendable (String) -> Bool) async throws {
+        try await runtime(for: try registry.require(name)).followLogs(stackName: name, tail: tail, onText: onText)
+    }
+
     // MARK: Helpers
 
     private func runtime(for record: StackRecord) throws -> any ContainerRuntime {

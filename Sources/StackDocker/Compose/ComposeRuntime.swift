@@ -208,6 +208,30 @@ extension Docker {
             return text
         }
 
+        public func followLogs(stackName: String, tail: Int?, onText: @escaping @Sendable (String) -> Bool) async throws {
+            let containers = try await containers(stackName: stackName)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for container in containers {
+                    let engine = engine
+                    group.addTask {
+                        let partial = LockedBox("")
+                        try await engine.followLogs(id: container.id, tail: tail) { text in
+                            // Prefix whole lines with the service name.
+                            let lines: [String] = partial.withLock { pending in
+                                pending += text
+                                var parts = pending.components(separatedBy: "\n")
+                                pending = parts.removeLast()
+                                return parts
+                            }
+                            for line in lines where !onText("\(container.service) | \(line)\n") { return false }
+                            return true
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+
         /// The detected (or fixed) Compose variant.
         public func composeVariant() async throws -> ComposeVariant {
             if let known = variant.withLock({ $0 }) { return known }

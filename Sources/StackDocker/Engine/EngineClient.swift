@@ -171,6 +171,70 @@ extension Docker {
             return String(decoding: out, as: UTF8.self)
         }
 
+        /// Streams engine events (one JSON object per line) until `until`, or until
+        /// `onEvent` returns `false`.
+        /// - Parameters:
+        ///   - filters: Engine filters such as `["label": ["lol.stack.managed=true"]]`.
+        ///   - since: Replay events from this time.
+        ///   - until: Stop at this time (`nil`: stream until `onEvent` returns false).
+        ///   - onEvent: Receives each event.
+        /// - Throws: `docker.unreachable` or `docker.api_error`.
+        public func events(filters: [String: [String]] = [:], since: Date? = nil, until: Date? = nil,
+                           onEvent: @escaping @Sendable (EngineEvent) -> Bool) async throws {
+            var query: [(String, String)] = []
+            if !filters.isEmpty { query.append(("filters", try Self.filters(filters))) }
+            if let since { query.append(("since", String(Int(since.timeIntervalSince1970)))) }
+            if let until { query.append(("until", String(Int(until.timeIntervalSince1970.rounded(.up))))) }
+            let splitter = LineSplitter()
+            let status: Int
+            do {
+                status = try await http.stream(HTTPRequest(method: "GET", url: Self.url("/events", query: query),
+                                                           unixSocketPath: socketPath, timeout: 0)) { chunk in
+                    for line in splitter.feed(chunk) {
+                        guard let event = try? JSONDecoder().decode(EngineEvent.self, from: Data(line)) else { continue }
+                        if !onEvent(event) { return false }
+                    }
+                    return true
+                }
+            } catch let error as StackError where error.code == .httpFailed || error.code == .httpTimeout {
+                throw unreachable(error)
+            }
+            guard (200..<300).contains(status) else {
+                throw StackError(.dockerAPIError, "Docker Engine GET /events: \(status)")
+            }
+        }
+
+        /// A one-shot resource snapshot of a running container.
+        /// - Parameter id: The container id.
+        /// - Returns: Memory, pids and CPU counters.
+        /// - Throws: `docker.unreachable` or `docker.api_error`.
+        public func stats(id: String) async throws -> ContainerStats {
+            let response = try await get("/containers/\(Self.percentEncode(id))/stats", query: [("stream", "0")])
+            return try decode(ContainerStats.self, from: response, path: "/containers/{id}/stats")
+        }
+
+        /// Follows a container's logs, delivering text as it is written, until `onText`
+        /// returns `false` or the container stops.
+        /// - Parameters:
+        ///   - id: The container id.
+        ///   - tail: Lines of history first, or `nil` for all.
+        ///   - onText: Receives demultiplexed text.
+        /// - Throws: `docker.unreachable` or `docker.api_error`.
+        public func followLogs(id: String, tail: Int? = nil, onText: @escaping @Sendable (String) -> Bool) async throws {
+            var query = [("stdout", "1"), ("stderr", "1"), ("follow", "1")]
+            if let tail { query.append(("tail", String(tail))) }
+            let demux = FrameDemultiplexer()
+            do {
+                _ = try await http.stream(HTTPRequest(method: "GET", url: Self.url("/containers/\(Self.percentEncode(id))/logs", query: query),
+                                                      unixSocketPath: socketPath, timeout: 0)) { chunk in
+                    let text = demux.feed(chunk)
+                    return text.isEmpty || onText(text)
+                }
+            } catch let error as StackError where error.code == .httpFailed || error.code == .httpTimeout {
+                throw unreachable(error)
+            }
+        }
+
         // MARK: Transport
 
         /// The URL of an API path; the host part is ignored on a unix socket.
