@@ -54,6 +54,18 @@ public struct CurlHTTPClient: HTTPClient {
         try await run(request, sink: .stream(onChunk)).status
     }
 
+    /// Streams the body to `onChunk` and returns the status and headers.
+    /// - Parameters:
+    ///   - request: The request.
+    ///   - onChunk: Receives each piece; returning `false` aborts the transfer.
+    /// - Returns: Status and headers (the body was delivered to `onChunk`).
+    /// - Throws: `http.failed`, `http.timeout`, or `CancellationError`.
+    public func streamResponse(_ request: HTTPRequest,
+                               onChunk: @escaping @Sendable ([UInt8]) -> Bool) async throws -> HTTPResponse {
+        let result = try await run(request, sink: .stream(onChunk))
+        return HTTPResponse(status: result.status, headers: result.headers, body: [])
+    }
+
     private func run(_ request: HTTPRequest, sink: CurlSink) async throws -> CurlTransferResult {
         try Task.checkCancellation()
         let cancelled = LockedBox(false)

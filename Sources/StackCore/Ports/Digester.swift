@@ -20,4 +20,16 @@ public protocol Digester: Sendable {
     /// - Returns: SHA-256 and BLAKE2b-512 of the whole file.
     /// - Throws: `io.failed` on read errors.
     func digests(of bundle: BundleFile) throws -> FileDigests
+
+    /// An accumulator for bytes that arrive in pieces (downloads, request bodies).
+    /// - Returns: A fresh accumulator.
+    func accumulator() throws -> any DigestAccumulator
+}
+
+/// Computes SHA-256 and BLAKE2b-512 of bytes fed in pieces.
+public protocol DigestAccumulator: AnyObject {
+    /// Adds the next bytes.
+    func update(_ bytes: UnsafeRawBufferPointer) throws
+    /// The digests of everything added; call once.
+    func finish() throws -> FileDigests
 }

@@ -53,9 +53,21 @@ public protocol HTTPClient: Sendable {
     /// - Returns: The response status.
     /// - Throws: `StackError` (`http.*`) when no response was received.
     func stream(_ request: HTTPRequest, onChunk: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Int
+
+    /// Like ``stream(_:onChunk:)`` but returns the status and headers (for redirects and
+    /// content lengths); the returned body is empty.
+    func streamResponse(_ request: HTTPRequest, onChunk: @escaping @Sendable ([UInt8]) -> Bool) async throws -> HTTPResponse
 }
 
 extension HTTPClient {
+    /// A fallback for clients that cannot stream: the whole body as one piece.
+    public func streamResponse(_ request: HTTPRequest, onChunk: @escaping @Sendable ([UInt8]) -> Bool) async throws -> HTTPResponse {
+        var response = try await send(request)
+        _ = onChunk(response.body)
+        response.body = []
+        return response
+    }
+
     /// A fallback for clients that cannot stream: the whole body as one piece.
     public func stream(_ request: HTTPRequest, onChunk: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Int {
         let response = try await send(request)

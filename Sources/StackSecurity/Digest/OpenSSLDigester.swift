@@ -48,6 +48,13 @@ public struct OpenSSLDigester: Digester {
     /// - Parameter bytes: The message.
     /// - Returns: The digest as lower-case hex (64 characters).
     /// - Throws: `crypto.failed` when OpenSSL fails.
+    /// A fresh accumulator computing both digests of bytes fed in pieces.
+    /// - Returns: The accumulator.
+    /// - Throws: `crypto.failed`.
+    public func accumulator() throws -> any DigestAccumulator {
+        try OpenSSLDigestAccumulator()
+    }
+
     public static func sha256Hex(_ bytes: some Collection<UInt8>) throws -> String {
         let digest = try StreamingDigest(.sha256)
         try digest.update(bytes)
@@ -123,4 +130,26 @@ final class DigestLanes: @unchecked Sendable {
     }
 
     deinit { close() }
+}
+
+/// SHA-256 and BLAKE2b-512 of bytes fed in pieces.
+final class OpenSSLDigestAccumulator: DigestAccumulator {
+    private let sha256: StreamingDigest
+    private let blake2b: StreamingDigest
+    private var size: Int64 = 0
+
+    init() throws {
+        sha256 = try StreamingDigest(.sha256)
+        blake2b = try StreamingDigest(.blake2b512)
+    }
+
+    func update(_ bytes: UnsafeRawBufferPointer) throws {
+        try sha256.update(bytes)
+        try blake2b.update(bytes)
+        size += Int64(bytes.count)
+    }
+
+    func finish() throws -> FileDigests {
+        FileDigests(sha256: try sha256.finish().lowercaseHex, blake2b512: try blake2b.finish(), size: size)
+    }
 }
