@@ -33,3 +33,10 @@ public protocol DigestAccumulator: AnyObject {
     /// The digests of everything added; call once.
     func finish() throws -> FileDigests
 }
+
+extension Digester {
+    /// The default for digesters that only read files: streaming is not supported.
+    public func accumulator() throws -> any DigestAccumulator {
+        throw StackError(.internalError, "\(type(of: self)) cannot digest streamed bytes")
+    }
+}
