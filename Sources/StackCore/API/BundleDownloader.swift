@@ -68,6 +68,11 @@ public struct BundleDownloader: Sendable {
         throw StackError(.downloadFailed, "\(url) redirected more than \(Self.maxRedirects) times")
     }
 
+    /// The same downloader with another size cap.
+    func withMaxBytes(_ bytes: Int64) -> BundleDownloader {
+        BundleDownloader(http: http, digester: digester, policy: policy, directory: directory, maxBytes: bytes, timeout: timeout)
+    }
+
     private enum Outcome { case done(Download), redirect(String) }
 
     private final class Sink: @unchecked Sendable {

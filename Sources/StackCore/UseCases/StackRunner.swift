@@ -24,9 +24,17 @@ public struct RunOptions: Sendable {
     public var verification: VerificationOptions
     /// `--yes`: approve without asking (the user saw the summary elsewhere or scripts it).
     public var assumeYes: Bool
-    public init(verification: VerificationOptions, assumeYes: Bool = false) {
+    /// Told when the run enters a new phase (verifying, awaiting approval, unpacking, starting).
+    public var progress: @Sendable (Operation.State) -> Void
+    /// Told the manifest once it is parsed (before approval).
+    public var onManifest: @Sendable (Manifest) throws -> Void
+    public init(verification: VerificationOptions, assumeYes: Bool = false,
+                progress: @escaping @Sendable (Operation.State) -> Void = { _ in },
+                onManifest: @escaping @Sendable (Manifest) throws -> Void = { _ in }) {
         self.verification = verification
         self.assumeYes = assumeYes
+        self.progress = progress
+        self.onManifest = onManifest
     }
 }
 
@@ -80,12 +88,14 @@ public struct StackRunner: Sendable {
     ///   `docker.*`/`runtime.*` (5), `approval.declined` (6), `stack.exists` (1).
     public func run(_ bundle: BundleFile, options: RunOptions) async throws -> StackStatus {
         // Step 2: checksum and signature, before anything is extracted.
+        options.progress(.verifying)
         let (digests, verdict) = try pipeline.verifySignature(bundle, options: options.verification)
         // Steps 3–4: policy-checked unpack into private staging in the home, and parse.
         let scratch = home.tmpDirectory.appendingPathComponent("unpack-\(UUID().uuidString)")
         let staged = try pipeline.bundleWorkflow.stage(bundle, besides: scratch, limits: pipeline.bundleLimits)
         defer { staged.discard() }
         let manifest = staged.inspection.manifest
+        try options.onManifest(manifest)
         if try registry.record(manifest.name) != nil {
             throw StackError(.stackExists, "a stack named \(manifest.name) is already installed",
                              hint: "start it with `stackctl start \(manifest.name)`, or remove it first with `stackctl rm \(manifest.name)` (its data is kept)")
@@ -107,6 +117,7 @@ public struct StackRunner: Sendable {
                              hint: "trust it with `stackctl trust add \(manifest.name)`, or `stackctl config set approval.mode prompt`")
         }
         if !(isTrusted || options.assumeYes) {
+            options.progress(.awaitingApproval)
             let request = ApprovalRequest(manifest: manifest, publisherKeyID: verdict.keyID,
                                           summary: Self.summary(manifest, compose: staged.inspection.compose, scan: scan, digests: digests,
                                                                 previous: try ledger.highest(stack: manifest.name, keyID: verdict.keyID)))
@@ -116,6 +127,7 @@ public struct StackRunner: Sendable {
             }
         }
         // Step 7: commit.
+        options.progress(.unpacking)
         let destination = home.stackDirectory(name: manifest.name, version: manifest.version)
         let now = clock.now()
         var record = StackRecord(name: manifest.name, version: manifest.version, flavor: manifest.flavor,
@@ -138,6 +150,7 @@ public struct StackRunner: Sendable {
         }
         logger?.info("installed \(manifest.name) \(manifest.version)", metadata: ["key": verdict.keyID])
         // Step 8: run.
+        options.progress(.starting)
         let stack = runnable(manifest: manifest, compose: staged.inspection.compose, record: record)
         do {
             try await runtime.up(stack)
