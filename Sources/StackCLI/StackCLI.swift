@@ -8,9 +8,10 @@ public enum StackCLI {
     public static let version = "0.1.0"
 
     static let groups: [CommandGroup] = [BundleCommands.group, KeysCommands.group, TrustCommands.group,
-                                         ConfigCommands.group]
+                                         ConfigCommands.group, APICommands.secretGroup, APICommands.tokenGroup,
+                                         APICommands.approvalsGroup]
     static let commands: [CommandSpec] = [InitCommand.spec, DoctorCommand.spec] + StackCommands.all
-        + BundleCommands.all + KeysCommands.all + TrustCommands.all + ConfigCommands.all
+        + BundleCommands.all + KeysCommands.all + TrustCommands.all + ConfigCommands.all + APICommands.all
 
     /// Runs `stackctl` with the process's arguments and exits with the contract's status.
     public static func main() async -> Never {

@@ -1,5 +1,6 @@
 import Foundation
 import StackCore
+import StackSecurity
 
 enum InitCommand {
     static let spec = CommandSpec(
@@ -15,7 +16,11 @@ enum InitCommand {
 
     static func run(_ invocation: Invocation) async throws {
         let home = invocation.home
-        let created = try home.initialize()
+        var created = try home.initialize()
+        if !FileManager.default.fileExists(atPath: home.apiSecretFile.path) {
+            try SharedSecret.generate().write(to: home.apiSecretFile)
+            created.append(home.apiSecretFile.path)
+        }
         invocation.emit(Report(home: home.root.path, created: created),
                         text: created.isEmpty
                             ? "\(home.root.path) is already initialised\n"
