@@ -9,9 +9,9 @@ public enum StackCLI {
 
     static let groups: [CommandGroup] = [BundleCommands.group, KeysCommands.group, TrustCommands.group,
                                          ConfigCommands.group, APICommands.secretGroup, APICommands.tokenGroup,
-                                         APICommands.approvalsGroup]
+                                         APICommands.approvalsGroup, ServeCommand.certGroup]
     static let commands: [CommandSpec] = [InitCommand.spec, DoctorCommand.spec] + StackCommands.all
-        + BundleCommands.all + KeysCommands.all + TrustCommands.all + ConfigCommands.all + APICommands.all
+        + BundleCommands.all + KeysCommands.all + TrustCommands.all + ConfigCommands.all + APICommands.all + ServeCommand.all
 
     /// Runs `stackctl` with the process's arguments and exits with the contract's status.
     public static func main() async -> Never {

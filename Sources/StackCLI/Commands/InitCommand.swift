@@ -21,6 +21,8 @@ enum InitCommand {
             try SharedSecret.generate().write(to: home.apiSecretFile)
             created.append(home.apiSecretFile.path)
         }
+        let (_, generated) = try LoopbackCertificate.ensure(in: home.tlsDirectory)
+        if generated { created.append(home.tlsDirectory.appendingPathComponent("cert.pem").path) }
         invocation.emit(Report(home: home.root.path, created: created),
                         text: created.isEmpty
                             ? "\(home.root.path) is already initialised\n"

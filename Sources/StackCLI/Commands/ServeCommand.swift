@@ -1,0 +1,118 @@
+import Foundation
+import StackAPI
+import StackCore
+import StackSecurity
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `stackctl serve` and `stackctl cert show|trust`.
+enum ServeCommand {
+    static let certGroup = CommandGroup(name: "cert", abstract: "Show the local API's TLS certificate and how to trust it.")
+
+    static let serve = CommandSpec(
+        path: ["serve"],
+        abstract: "Serve the local HTTPS API for the catalog website (foreground).",
+        discussion: "Listens on 127.0.0.1 only (api.port, default 47100) with the self-signed loopback certificate (renewed at start when under 30 days remain). Requests need a bearer token signed with the shared secret. Approvals wait in a queue answered with `stackctl approvals`. Stops cleanly on SIGINT or SIGTERM.",
+        options: [OptionSpec("port", value: "n", help: "Port (default: api.port)."),
+                  OptionSpec("host", value: "address", help: "Loopback address (default 127.0.0.1); anything else is refused.")],
+        run: runServe)
+
+    static let certShow = CommandSpec(path: ["cert", "show"], abstract: "Print the certificate's path, expiry and SHA-256 fingerprint.", run: runCertShow)
+    static let certTrust = CommandSpec(path: ["cert", "trust"], abstract: "Explain how to trust the loopback certificate in browsers.", run: runCertTrust)
+
+    static let all = [serve, certShow, certTrust]
+
+    static func runServe(_ invocation: Invocation) async throws {
+        let home = try invocation.initializedHome()
+        let config = try StackConfig.load(from: home)
+        let host = invocation.option("host") ?? "127.0.0.1"
+        try HTTPServer.requireLoopback(host)
+        let port = try invocation.option("port").map { text -> Int in
+            guard let n = Int(text), (0...65535).contains(n) else { throw StackError(.usage, "--port needs a port number") }
+            return n
+        } ?? config.api.port
+        let (certificate, renewed) = try LoopbackCertificate.ensure(in: home.tlsDirectory)
+        let secret = try SharedSecret.load(from: home.apiSecretFile)
+        let verifier = try HS256TokenVerifier(secret: secret, policy: JWTPolicy(issuer: config.catalog.issuer),
+                                              replayCache: StateStoreReplayCache(home: home))
+        let operations = OperationStore()
+        let origins = OriginPolicy(origins: config.catalog.origins)
+        let console = invocation.console
+        let prompter = QueuedApprovalPrompter(home: home, onQueued: { entry in
+            console.err("approval \(entry.id): \(entry.stack) \(entry.version) is waiting — `stackctl approvals approve \(entry.id)` or `deny \(entry.id)`\n")
+            Task { await operations.publish(APIEvent(type: "alert", json: APIJSON.encode(["approval": entry.id, "stack": entry.stack]))) }
+        })
+        let runner = StackRunner(home: home, pipeline: try invocation.pipeline(),
+                                 runtimes: try invocation.adapters.runtimes(home, invocation.environment, config.isolation),
+                                 prompter: prompter, store: FileStateStore(home: home), approvalMode: config.approval.mode)
+        let downloader = BundleDownloader(http: invocation.adapters.http, digester: invocation.adapters.digester,
+                                          policy: origins, directory: home.tmpDirectory)
+        let notifier = CallbackNotifier(http: invocation.adapters.http, signer: HS256TokenSigner(secret: secret),
+                                        digester: invocation.adapters.digester, audience: config.catalog.issuer)
+        let install = InstallService(operations: operations, downloader: downloader, runner: runner, policy: origins,
+                                     notifier: notifier)
+        // The router needs the bound port for the Host check; bind first, then route.
+        let routerBox = LockedBox<APIRouter?>(nil)
+        let routed = HTTPServer(configuration: .init(host: host, port: port), tls: try TLSServerContext(certificate: certificate)) { request in
+            guard let router = routerBox.withLock({ $0 }) else { return APIResponse(status: 503) }
+            return await router.handle(request)
+        }
+        try routed.start()
+        routerBox.withLock {
+            $0 = APIRouter(port: routed.port, origins: origins, verifier: verifier, install: install, runner: runner,
+                           operations: operations)
+        }
+        let signals = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { routed.stop() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        console.err("""
+            stackctl serve: listening on https://\(host.contains(":") ? "[\(host)]" : host):\(routed.port)\(renewed ? " (new certificate)" : "")
+              certificate \(home.tlsDirectory.appendingPathComponent("cert.pem").path), SHA-256 \(certificate.fingerprint)
+              allowed origins: \(config.catalog.origins.joined(separator: ", "))
+
+            """)
+        if invocation.json { invocation.console.out(JSONOutput.encode(["port": routed.port])) }
+        try await routed.run()
+        console.err("stackctl serve: stopped\n")
+    }
+
+    struct CertReport: Encodable {
+        let certificate: String
+        let notAfter: Date
+        let sha256Fingerprint: String
+    }
+
+    static func runCertShow(_ invocation: Invocation) async throws {
+        let home = try invocation.initializedHome()
+        let certificate = try LoopbackCertificate.load(from: home.tlsDirectory)
+        let path = home.tlsDirectory.appendingPathComponent("cert.pem").path
+        invocation.emit(CertReport(certificate: path, notAfter: certificate.notAfter, sha256Fingerprint: certificate.fingerprint),
+                        text: "certificate: \(path)\nexpires:     \(ISO8601DateFormatter().string(from: certificate.notAfter))\nSHA-256:     \(certificate.fingerprint)\n")
+    }
+
+    static func runCertTrust(_ invocation: Invocation) async throws {
+        let home = try invocation.initializedHome()
+        let certificate = try LoopbackCertificate.load(from: home.tlsDirectory)
+        let path = home.tlsDirectory.appendingPathComponent("cert.pem").path
+        invocation.console.out("""
+            The local API uses a self-signed LEAF certificate (CA:FALSE) for 127.0.0.1, ::1 and localhost only.
+            Trust this leaf, never a general CA. Its SHA-256 fingerprint is
+              \(certificate.fingerprint)
+
+            Linux, Chrome/Chromium (NSS):  certutil -d sql:$HOME/.pki/nssdb -A -t "P,," -n stack-desktop -i \(path)
+            Linux, Firefox:                Settings > Privacy & Security > Certificates > View > Servers > Import \(path)
+            macOS:                         security add-trusted-cert -r trustAsRoot -p ssl -k ~/Library/Keychains/login.keychain-db \(path)
+            Windows:                       certutil -user -addstore Root \(path)   (then restart the browser)
+            curl and scripts:              curl --cacert \(path) https://127.0.0.1:\(try StackConfig.load(from: home).api.port)/v1/health
+
+            The certificate is renewed automatically when fewer than 30 days remain; trust the new one then.
+
+            """)
+    }
+}
