@@ -127,6 +127,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// - Throws: `api.non_loopback`, `api.bind_failed`.
     public func start() throws {
         try Self.requireLoopback(configuration.host)
+        // A client that hangs up mid-response must not kill the process: writes to a closed
+        // socket then fail with EPIPE instead of raising SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         let v6 = configuration.host.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw StackError(.apiBindFailed, "cannot create a socket") }
