@@ -4,46 +4,24 @@ import StackCore
 import StackTestSupport
 import Testing
 
-/// A stand-in catalog website: serves files from a directory and records callbacks, each
-/// verified with PyJWT (typ, iss, aud, body_sha256) the way a real website must.
+/// A stand-in catalog website (scripts/website.py): serves files from a directory and
+/// records callbacks, each verified with PyJWT (typ, iss, aud, body_sha256) the way a real
+/// website must.
 final class StandInWebsite: @unchecked Sendable {
     // @unchecked Sendable: immutable after start.
     let process: Process
     let port: Int
     let directory: URL
 
-    static let script = """
-        import http.server, json, sys, hashlib, jwt
-        port, root, secret, audience = int(sys.argv[1]), sys.argv[2], open(sys.argv[3]).read().strip(), sys.argv[4]
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def __init__(self, *a, **k): super().__init__(*a, directory=root, **k)
-            def log_message(self, *a): pass
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                record = {"path": self.path}
-                try:
-                    token = self.headers["Authorization"].split(" ", 1)[1]
-                    header = jwt.get_unverified_header(token)
-                    claims = jwt.decode(token, secret, algorithms=["HS256"], audience=audience, issuer="stack-desktop")
-                    record["verified"] = header.get("typ") == "stack-callback+jwt" and claims["body_sha256"] == hashlib.sha256(body).hexdigest()
-                    record["body"] = json.loads(body)
-                except Exception as error:
-                    record["verified"] = False
-                    record["error"] = str(error)
-                with open(root + "/callbacks.jsonl", "a") as f: f.write(json.dumps(record) + "\\n")
-                self.send_response(204); self.end_headers()
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        print(server.server_address[1], flush=True)
-        server.serve_forever()
-        """
+    /// The stand-in website the demo uses too.
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/website.py")
 
     init(directory: URL, secretFile: URL, audience: String) throws {
         self.directory = directory
-        let scriptFile = directory.appendingPathComponent("site.py")
-        try Data(Self.script.utf8).write(to: scriptFile)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scriptFile.path, "0", directory.path, secretFile.path, audience]
+        process.arguments = ["python3", Self.script.path, "serve", "0", directory.path, secretFile.path, audience]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
