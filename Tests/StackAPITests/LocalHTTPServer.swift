@@ -37,7 +37,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             seen = {name.lower(): value for name, value in self.headers.items()}
             self.reply(200, json.dumps(seen).encode(), {"Content-Type": "application/json"})
         elif self.path == "/slow":
-            time.sleep(5)
+            time.sleep(30)
             self.reply(200, b"late")
         elif self.path == "/redirect":
             self.reply(302, b"", {"Location": "/hello"})

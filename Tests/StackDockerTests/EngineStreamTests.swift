@@ -18,7 +18,7 @@ struct EngineStreamTests {
         let label = "lol.stack.test=\(UUID().uuidString.prefix(8))"
         let since = Date()
         let run = try await Self.docker(["run", "-d", "--label", label, "stacktest/busybox:1",
-                                         "sh", "-c", "for i in 1 2 3; do echo line-$i; sleep 0.3; done; sleep 30"])
+                                         "sh", "-c", "for i in 1 2 3; do echo line-$i; sleep 0.3; done; sleep 300"])
         #expect(run.status == 0, "\(run.errorOutput)")
         let id = run.output.trimmingCharacters(in: .whitespacesAndNewlines)
         do {
@@ -31,7 +31,12 @@ struct EngineStreamTests {
             #expect(seen.withLock { $0 }.contains("container:create"))
             #expect(seen.withLock { $0 }.contains("container:start"))
 
-            let stats = try await engine.stats(id: id)
+            var stats = try await engine.stats(id: id)
+            for _ in 0..<10 where stats.memoryUsage == 0 {
+                // The first sample can be empty while the container is still being set up.
+                try await Task.sleep(nanoseconds: 300_000_000)
+                stats = try await engine.stats(id: id)
+            }
             #expect(stats.memoryUsage > 0)
             #expect(stats.pids >= 1)
 

@@ -90,6 +90,7 @@ public final class HTTPServer: @unchecked Sendable {
     private let logger: Logger?
     private let state = LockedBox(State())
     private let finished = DispatchSemaphore(value: 0)
+    private let executor = DispatchTaskExecutor(label: "stack-api-handlers")
 
     /// Creates the server (nothing is bound yet).
     /// - Parameters:
@@ -282,6 +283,7 @@ public final class HTTPServer: @unchecked Sendable {
             case .closed: return
             case .reject(let status, let code, let message):
                 _ = write(APIResponse.error(status, code, message), to: connection, keepAlive: false)
+                linger(connection, fd: fd)
                 return
             case .request(let request, let keepAlive):
                 let response = respond(request)
@@ -292,6 +294,21 @@ public final class HTTPServer: @unchecked Sendable {
                 guard write(response, to: connection, keepAlive: keepAlive), keepAlive,
                       !state.withLock({ $0.stopped }) else { return }
             }
+        }
+    }
+
+    /// After refusing a request whose body we did not read, read and discard what the
+    /// client is still sending (bounded: 256 KiB or 1 s), so that it can read our answer
+    /// instead of seeing a reset connection.
+    private func linger(_ connection: any ByteStream, fd: Int32) {
+        setTimeout(fd, 1)
+        var buffer = [UInt8](repeating: 0, count: 16 << 10)
+        var drained = 0
+        let deadline = Date().addingTimeInterval(1)
+        while drained < 256 << 10, Date() < deadline {
+            let n = buffer.withUnsafeMutableBytes { connection.read(into: $0) }
+            if n == 0 { break }
+            drained += n
         }
     }
 
@@ -399,7 +416,7 @@ public final class HTTPServer: @unchecked Sendable {
         let box = LockedBox<APIResponse?>(nil)
         let done = DispatchSemaphore(value: 0)
         let handler = handler
-        Task {
+        Task(executorPreference: executor) {
             let response = await handler(request)
             box.withLock { $0 = response }
             done.signal()
@@ -454,7 +471,7 @@ public final class HTTPServer: @unchecked Sendable {
         guard Array(start.utf8).withUnsafeBytes({ connection.write($0) }) else { return }
         let queue = LockedBox([APIEvent]())
         let ready = DispatchSemaphore(value: 0)
-        let pump = Task {
+        let pump = Task(executorPreference: executor) {
             for await event in events {
                 queue.withLock { $0.append(event) }
                 ready.signal()
