@@ -373,42 +373,75 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     static func find(_ haystack: [UInt8], _ needle: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {
-            if Array(haystack[i..<(i + needle.count)]) == needle { return i }
+        guard haystack.count >= needle.count, let first = needle.first else { return nil }
+        return haystack.withUnsafeBufferPointer { bytes -> Int? in
+            var i = 0
+            let last = bytes.count - needle.count
+            while i <= last {
+                if bytes[i] == first {
+                    var j = 1
+                    while j < needle.count && bytes[i + j] == needle[j] { j += 1 }
+                    if j == needle.count { return i }
+                }
+                i += 1
+            }
+            return nil
         }
-        return nil
     }
 
     /// Parses the request line and headers strictly (RFC 9112): token method, origin-form
     /// target, HTTP/1.0 or 1.1, CRLF lines only, no obs-fold, no space before a colon.
     static func parseHead(_ head: [UInt8]) -> (String, String, String, [(String, String)])? {
-        guard !head.contains(0), let text = String(validating: head, as: UTF8.self) else { return nil }
-        let lines = text.components(separatedBy: "\r\n")
-        guard let requestLine = lines.first, !lines.contains(where: { $0.contains("\r") || $0.contains("\n") }) else { return nil }
-        let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return nil }
-        let method = String(parts[0]), target = String(parts[1]), version = String(parts[2])
-        guard !method.isEmpty, method.unicodeScalars.allSatisfy(isTokenCharacter),
-              target.hasPrefix("/"), target.utf8.count <= 8192,
-              target.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }),
-              version == "HTTP/1.1" || version == "HTTP/1.0" else { return nil }
-        var headers: [(String, String)] = []
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            let name = line[..<colon]
-            guard !name.isEmpty, name.unicodeScalars.allSatisfy(isTokenCharacter) else { return nil }
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
-            guard value.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F || $0 == "\t" }) else { return nil }
-            headers.append((name.lowercased(), value))
+        // Byte-level: split on CRLF; any other CR or LF, NUL or invalid UTF-8 is refused.
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        var i = 0
+        while i < head.count {
+            let byte = head[i]
+            if byte == 0 { return nil }
+            if byte == 13 {
+                guard i + 1 < head.count, head[i + 1] == 10 else { return nil }
+                lines.append(head[start..<i])
+                i += 2
+                start = i
+                continue
+            }
+            if byte == 10 { return nil }
+            i += 1
         }
-        return (method, target, version, headers)
+        lines.append(head[start..<head.count])
+        guard let requestLine = lines.first else { return nil }
+        let parts = requestLine.split(separator: 32, omittingEmptySubsequences: false)
+        guard parts.count == 3,
+              parts[0].allSatisfy(isTokenByte), !parts[0].isEmpty,
+              parts[1].first == UInt8(ascii: "/"), parts[1].count <= 8192, parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+        let version = String(decoding: parts[2], as: UTF8.self)
+        guard version == "HTTP/1.1" || version == "HTTP/1.0" else { return nil }
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(lines.count - 1)
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+            let name = line[line.startIndex..<colon]
+            guard !name.isEmpty, name.allSatisfy(isTokenByte) else { return nil }
+            var value = line[(colon + 1)...]
+            while let f = value.first, f == 32 || f == 9 { value = value.dropFirst() }
+            while let l = value.last, l == 32 || l == 9 { value = value.dropLast() }
+            guard value.allSatisfy({ ($0 >= 0x20 && $0 != 0x7F) || $0 == 9 }),
+                  let text = String(validating: value, as: UTF8.self) else { return nil }
+            headers.append((String(decoding: name.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self), text))
+        }
+        return (String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), version, headers)
     }
 
-    static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        guard scalar.isASCII else { return false }
-        if scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) { return true }
-        return "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar)
+    /// RFC 9110 token characters.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"): true
+        default: false
+        }
     }
 
     /// Runs the async handler from this connection thread and waits for it.
