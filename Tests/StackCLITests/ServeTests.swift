@@ -155,6 +155,33 @@ struct ServeTests {
         #expect(server.stop() == 0, "serve must exit 0 on SIGTERM")
     }
 
+    @Test("EdDSA tokens from PyJWT verify against a pinned website key; HS256 still works")
+    func edDSA() async throws {
+        let signed = try await SignedHome.make("serve-eddsa")
+        let keygen = try program("/usr/bin/env", ["python3", "-c", """
+            import base64
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+            from cryptography.hazmat.primitives import serialization
+            k = Ed25519PrivateKey.generate()
+            raw = k.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            pem = k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            print(base64.b64encode(raw).decode()); print(pem.decode())
+            """])
+        let lines = keygen.stdout.split(separator: "\n", maxSplits: 1).map(String.init)
+        let publicKey = try #require(lines.first)
+        let pem = signed.tmp.path("website.pem")
+        try Data(lines[1].utf8).write(to: pem)
+        #expect(await signed.run(["config", "set", "api.websitePublicKey", publicKey]).status == 0)
+        let server = try LiveServer.start(home: signed.home)
+        defer { server.stop() }
+        let token = try pyjwt(secretFile: pem, scope: "stacks:read", alg: "EdDSA")
+        #expect(try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(token)"]).status == 200)
+        let forged = try pyjwt(secretFile: signed.tmp.path("publisher.key"), scope: "stacks:read")
+        #expect(try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(forged)"]).body.contains("auth.signature"))
+        let hs = try pyjwt(secretFile: signed.home.appendingPathComponent("secrets/api.secret"), scope: "stacks:read")
+        #expect(try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(hs)"]).status == 200)
+    }
+
     @Test("TLS 1.1 is refused while TLS 1.2 works; a non-loopback --host is refused")
     func transport() async throws {
         let signed = try await SignedHome.make("serve-tls")

@@ -34,13 +34,37 @@ enum ServeCommand {
         } ?? config.api.port
         let (certificate, renewed) = try LoopbackCertificate.ensure(in: home.tlsDirectory)
         let secret = try SharedSecret.load(from: home.apiSecretFile)
-        let verifier = try HS256TokenVerifier(secret: secret, policy: JWTPolicy(issuer: config.catalog.issuer),
-                                              replayCache: StateStoreReplayCache(home: home))
+        var keys: [JWTVerificationKey] = [.hs256(secret)]
+        if !config.api.websitePublicKey.isEmpty {
+            guard let raw = Data(base64Encoded: config.api.websitePublicKey) else {
+                throw StackError(.configInvalid, "api.websitePublicKey is not base64")
+            }
+            keys.append(.edDSA(publicKey: [UInt8](raw)))
+        }
+        let verifier = try JWTVerifier(keys: keys, policy: JWTPolicy(issuer: config.catalog.issuer),
+                                       replayCache: StateStoreReplayCache(home: home))
         let operations = OperationStore()
         let origins = OriginPolicy(origins: config.catalog.origins)
         let console = invocation.console
+        let interactive = console.isInteractive
+        let promptLock = NSLock()
         let prompter = QueuedApprovalPrompter(home: home, onQueued: { entry in
             console.err("approval \(entry.id): \(entry.stack) \(entry.version) is waiting — `stackctl approvals approve \(entry.id)` or `deny \(entry.id)`\n")
+            if interactive {
+                // With a terminal, also ask here (one prompt at a time, on a thread of its
+                // own); whichever answer comes first is recorded in the queue.
+                let thread = Thread {
+                    promptLock.lock()
+                    defer { promptLock.unlock() }
+                    guard (try? ApprovalQueue(home: home).decision(of: entry.id)) == .pending else { return }
+                    var text = "\nThe website wants to run a new stack:\n"
+                    for line in entry.summary { text += "  \(line)\n" }
+                    console.err(text + "Run it? [y/N] ")
+                    let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased()
+                    _ = try? ApprovalQueue(home: home).decide(entry.id, approve: answer == "y" || answer == "yes")
+                }
+                thread.start()
+            }
             Task { await operations.publish(APIEvent(type: "alert", json: APIJSON.encode(["approval": entry.id, "stack": entry.stack]))) }
         })
         let runner = StackRunner(home: home, pipeline: try invocation.pipeline(),

@@ -13,6 +13,9 @@ public struct StackConfig: Sendable, Hashable, Codable {
     /// API settings.
     public struct API: Sendable, Hashable, Codable {
         public var port: Int = 47100
+        /// The website's pinned Ed25519 public key (base64 of the 32 raw bytes) for EdDSA
+        /// tokens; empty: only HS256 tokens with the shared secret are accepted.
+        public var websitePublicKey: String = ""
     }
     /// Approval settings.
     public struct Approval: Sendable, Hashable, Codable {
