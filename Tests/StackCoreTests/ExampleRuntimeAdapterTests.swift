@@ -285,3 +285,30 @@ struct ExampleRuntimeAdapterTests {
         #expect(scene.prompter.requests.withLock { $0.isEmpty })
     }
 }
+
+@Suite("Run pipeline: a failure between steps leaves no residue")
+struct RunPipelineResidueTests {
+    @Test("commit fails (the stack's folder is blocked by a file): no record, no ledger entry, no staging, nothing started")
+    func commitFails() async throws {
+        let scene = try ExampleRuntimeAdapterTests.Scene("residue-commit")
+        try Data("in the way".utf8).write(to: scene.stackDirectory)
+        let error = await scene.error { _ = try await scene.runner.run(scene.bundle, options: scene.options) }
+        #expect(error != nil)
+        #expect(error?.code == .ioFailed || error?.code == .destinationExists, "\(String(describing: error))")
+        #expect(try await scene.runner.list().isEmpty)
+        #expect(try VersionLedger(store: scene.store).highest(stack: "hello-web", keyID: StubSignatureVerifier.keyID) == nil)
+        #expect(try contents(of: scene.home.tmpDirectory) == [])
+        #expect(try await scene.runtime.status(stackName: "hello-web") == .absent)
+    }
+
+    @Test("a second run of an installed stack is stack.exists and changes nothing")
+    func secondRun() async throws {
+        let scene = try ExampleRuntimeAdapterTests.Scene("residue-second")
+        _ = try await scene.runner.run(scene.bundle, options: scene.options)
+        let before = try await scene.runner.status("hello-web").record
+        let error = await scene.error { _ = try await scene.runner.run(scene.bundle, options: scene.options) }
+        #expect(error?.code == .stackExists)
+        #expect(try await scene.runner.status("hello-web").record == before)
+        #expect(try contents(of: scene.home.tmpDirectory) == [])
+    }
+}

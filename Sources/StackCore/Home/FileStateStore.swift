@@ -24,8 +24,12 @@ public struct FileStateStore: StateStore {
     }
 
     public func write(_ key: String, _ bytes: [UInt8]) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StackError(.ioFailed, "cannot create \(directory.path)", cause: error)
+        }
         try AtomicFile.write(bytes, to: try fileURL(key), mode: 0o600)
     }
 

@@ -138,8 +138,12 @@ public struct StackRunner: Sendable {
             if try registry.record(manifest.name) != nil {
                 throw StackError(.stackExists, "a stack named \(manifest.name) was installed meanwhile")
             }
-            try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(),
-                                                    withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(),
+                                                        withIntermediateDirectories: true)
+            } catch {
+                throw StackError(.ioFailed, "cannot create \(destination.deletingLastPathComponent().path)", cause: error)
+            }
             if FileManager.default.fileExists(atPath: destination.path) {
                 // A leftover of an interrupted install of the same version: not ours to keep.
                 try StagedBundle.removeTree(destination)
