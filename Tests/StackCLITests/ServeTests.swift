@@ -201,3 +201,23 @@ struct ServeTests {
         }
     }
 }
+
+@Suite("stackctl serve: methods and unknown paths")
+struct ServeRoutingTests {
+    @Test("a wrong method on a known path is 405 with Allow; an unknown path shape is 404")
+    func methodsAndPaths() async throws {
+        let signed = try await SignedHome.make("serve-routes")
+        let server = try LiveServer.start(home: signed.home)
+        defer { server.stop() }
+        let secret = signed.home.appendingPathComponent("secrets/api.secret")
+        let health = try server.curl("/v1/health", method: "POST")
+        #expect(health.status == 405)
+        #expect(health.headers.contains("Allow: GET"))
+        let token = try pyjwt(secretFile: secret, scope: "stacks:read")
+        let put = try server.curl("/v1/stacks", method: "PUT", headers: ["Authorization: Bearer \(token)"])
+        #expect(put.status == 405)
+        #expect(put.headers.contains("Allow: GET, POST"))
+        #expect(try server.curl("/v1/stacks/a/b", headers: ["Authorization: Bearer \(token)"]).status == 404)
+        #expect(try server.curl("/v2/stacks", headers: ["Authorization: Bearer \(token)"]).status == 404)
+    }
+}

@@ -156,10 +156,13 @@ public struct APIRouter: Sendable {
         case ("GET", ["events"]):
             route = ("stacks:read", { APIResponse(status: 200, headers: [("Content-Type", "text/event-stream")],
                                                   body: .events(await operations.subscribe())) })
-        case (_, let parts) where ["stacks", "operations", "events"].contains(parts.first ?? ""):
-            return .error(405, "request.method", "\(request.method) is not allowed on \(path)")
-        default:
-            return .error(404, "request.not_found", "no route for \(request.method) \(path)")
+        case (_, let parts):
+            guard let allowed = Self.allowedMethods(parts) else {
+                return .error(404, "request.not_found", "no route for \(request.method) \(path)")
+            }
+            var response = APIResponse.error(405, "request.method", "\(request.method) is not allowed on \(path)")
+            response.headers.append(("Allow", allowed.joined(separator: ", ")))
+            return response
         }
         // 4. Bearer token, bound to this method, scope and body.
         guard let authorization = request.header("authorization"), authorization.hasPrefix("Bearer "),
@@ -179,6 +182,19 @@ public struct APIRouter: Sendable {
         } catch {
             let failure = StackError.wrap(error)
             return .error(Self.status(for: failure), failure.code.rawValue, failure.message)
+        }
+    }
+
+    /// The methods a path shape supports (for 405 and its `Allow` header), or `nil` when
+    /// no route has that shape (404).
+    static func allowedMethods(_ parts: [String]) -> [String]? {
+        switch parts.count {
+        case 1 where parts[0] == "health" || parts[0] == "events": ["GET"]
+        case 1 where parts[0] == "stacks": ["GET", "POST"]
+        case 2 where parts[0] == "stacks" && !parts[1].isEmpty: ["GET", "DELETE"]
+        case 2 where parts[0] == "operations" && !parts[1].isEmpty: ["GET"]
+        case 3 where parts[0] == "stacks" && !parts[1].isEmpty && (parts[2] == "start" || parts[2] == "stop"): ["POST"]
+        default: nil
         }
     }
 
