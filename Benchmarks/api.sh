@@ -53,7 +53,10 @@ nginx -c "$work/nginx/nginx.conf"
 serve_pid=$!
 for _ in $(seq 1 50); do curl -sk "https://127.0.0.1:$PORT/v1/health" >/dev/null && break; sleep 0.1; done
 rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$serve_pid/status"; }
-idle=$(rss)
+# Private memory (USS): what the server itself holds, without the shared library pages RSS counts.
+uss() { awk '/^Private_(Clean|Dirty)/ {kb += $2} END {printf "%.1f", kb/1024}' "/proc/$serve_pid/smaps_rollup"; }
+anon() { awk '/^Anonymous/ {printf "%.1f", $2/1024}' "/proc/$serve_pid/smaps_rollup"; }
+idle=$(rss); idle_uss=$(uss); idle_anon=$(anon)
 TOKEN=$("$STACKCTL" token mint --scope stacks:read)
 
 run_wrk() { # URL [header]
@@ -63,7 +66,7 @@ echo "== nginx (static file over TLS)"
 run_wrk "https://127.0.0.1:$NGINX_PORT/stacks.json" | tee "$work/nginx.txt" | grep -E "Requests/sec|99%|requests in|Non-2xx|Socket errors" || true
 echo "== stackctl serve (GET /v1/stacks with a bearer token)"
 run_wrk "https://127.0.0.1:$PORT/v1/stacks" "Authorization: Bearer $TOKEN" | tee "$work/ours.txt" | grep -E "Requests/sec|99%|requests in|Non-2xx|Socket errors" || true
-after=$(rss)
+after=$(rss); after_uss=$(uss); after_anon=$(anon)
 
 ours_rps=$(awk '/Requests\/sec/ {print $2}' "$work/ours.txt")
 nginx_rps=$(awk '/Requests\/sec/ {print $2}' "$work/nginx.txt")
@@ -75,3 +78,4 @@ echo "stackctl serve: $ours_rps req/s, p99 $p99, $ours_total requests, errors: $
 echo "nginx:          $nginx_rps req/s"
 awk -v o="$ours_rps" -v n="$nginx_rps" 'BEGIN { printf "ratio: %.2f of nginx (target >= 0.50)\n", o / n }'
 awk -v i="$idle" -v a="$after" -v t="$ours_total" 'BEGIN { printf "serve RSS: idle %.1f MiB (target <= 30), after %d requests %.1f MiB (+%.0f%%, target <= +20%%)\n", i, t, a, (a - i) * 100 / i }'
+echo "serve private memory (USS): idle $idle_uss MiB, after $after_uss MiB; anonymous: idle $idle_anon MiB, after $after_anon MiB"
