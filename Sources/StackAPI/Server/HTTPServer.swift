@@ -444,17 +444,18 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    /// Runs the async handler from this connection thread and waits for it.
+    /// Runs the async handler on this connection thread (its own task executor drains the
+    /// jobs here) and returns its response.
     private func respond(_ request: APIRequest) -> APIResponse {
         let box = LockedBox<APIResponse?>(nil)
-        let done = DispatchSemaphore(value: 0)
+        let local = ThreadTaskExecutor()
         let handler = handler
-        Task(executorPreference: executor) {
+        Task(executorPreference: local) {
             let response = await handler(request)
             box.withLock { $0 = response }
-            done.signal()
+            local.wake()
         }
-        done.wait()
+        local.run { box.withLock { $0 != nil } }
         return box.withLock { $0 } ?? APIResponse.error(500, "internal.error", "no response")
     }
 
