@@ -101,6 +101,22 @@ struct HTTPServerTransportTests {
         #expect(Date().timeIntervalSince(start) < 4, "the server kept an idle connection open")
     }
 
+    @Test("a client trickling its headers a byte at a time is stopped at the header deadline (408)")
+    func trickle() throws {
+        let server = try Self.server { $0.headerTimeout = 1 }
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        let start = Date()
+        var answer = ""
+        for byte in "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + String(repeating: "a", count: 40) {
+            client.send(String(byte))
+            usleep(100_000)   // each byte well inside the per-read timeout
+            if Date().timeIntervalSince(start) > 1.5 { break }
+        }
+        answer = client.read()
+        #expect(answer.hasPrefix("HTTP/1.1 408 "), "\(answer.prefix(60))")
+    }
+
     @Test("connections beyond the cap get 503 while the others are served")
     func connectionCap() throws {
         let server = try Self.server { $0.maxConnections = 2 }

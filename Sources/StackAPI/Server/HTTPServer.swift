@@ -322,14 +322,23 @@ public final class HTTPServer: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 16 << 10)
         // Header block.
         var headerEnd: Int?
+        // One deadline for the whole header block: the socket timeout restarts with every
+        // packet, so a client trickling a byte at a time must be stopped here.
+        var deadline: Date? = pending.isEmpty ? nil : Date().addingTimeInterval(configuration.headerTimeout)
         while true {
             if let end = Self.find(pending, [13, 10, 13, 10]) { headerEnd = end; break }
             if pending.count > configuration.maxHeaderBytes {
                 return .reject(431, "request.headers_too_large", "the request headers exceed \(configuration.maxHeaderBytes) bytes")
             }
+            if let deadline, Date() > deadline {
+                return .reject(408, "request.timeout", "the request headers took longer than \(Int(configuration.headerTimeout)) s")
+            }
             let n = buffer.withUnsafeMutableBytes { connection.read(into: $0) }
             if n == 0 { return .closed }
-            if pending.isEmpty { setTimeout(fd, configuration.headerTimeout) }
+            if pending.isEmpty {
+                setTimeout(fd, configuration.headerTimeout)
+                deadline = Date().addingTimeInterval(configuration.headerTimeout)
+            }
             pending += buffer[0..<n]
         }
         guard let end = headerEnd else { return .closed }
@@ -469,6 +478,7 @@ public final class HTTPServer: @unchecked Sendable {
         case 403: "Forbidden"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
+        case 408: "Request Timeout"
         case 409: "Conflict"
         case 413: "Content Too Large"
         case 421: "Misdirected Request"
