@@ -26,8 +26,8 @@ enum MinisignTool {
         let token = UUID().uuidString.prefix(8)
         let outURL = directory.appendingPathComponent(".out-\(token)")
         let errURL = directory.appendingPathComponent(".err-\(token)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
