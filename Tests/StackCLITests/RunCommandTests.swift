@@ -150,5 +150,8 @@ struct RunCommandTests {
         #expect(doctor.status == 5)
         let healthy = await signed.run(["--json", "doctor"])
         #expect(healthy.status == 0, "\(healthy.stdout)")
+        let checks = (try? JSONSerialization.jsonObject(with: Data(healthy.stdout.utf8))) as? [[String: Any]] ?? []
+        let guardCheck = try #require(checks.first { $0["name"] as? String == "network guard" }, "\(healthy.stdout)")
+        #expect(guardCheck["ok"] as? Bool == true)
     }
 }

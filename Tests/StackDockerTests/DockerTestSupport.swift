@@ -105,3 +105,43 @@ func withCleanup(_ stacks: LiveStack..., body: () async throws -> Void) async th
     }
     for stack in stacks.reversed() { await stack.tearDown() }
 }
+
+/// Creates and removes Docker networks in a loop until ``stop()``, the way other stacks
+/// starting on the same host would. Docker 20.10 lifts its own isolation jumps for a
+/// moment at each creation, so probes made meanwhile show whether isolation holds anyway.
+final class NetworkChurn: Sendable {
+    private let stopped = LockedBox(false)
+    private let created = LockedBox(0)
+    private let loops: [Task<Void, Never>]
+
+    init(loops count: Int = 2) {
+        let stopped = stopped
+        let created = created
+        loops = (0..<count).map { _ in
+            Task.detached {
+                let environment = ProcessInfo.processInfo.environment
+                while !stopped.withLock({ $0 }) {
+                    let name = "stk-churn-\(UUID().uuidString.prefix(8).lowercased())"
+                    let made = try? await Docker.Subprocess.run(
+                        ["docker", "network", "create", "--label", "stacktest.churn=1", name],
+                        environment: environment, timeout: 30)
+                    if made?.status == 0 { created.withLock { $0 += 1 } }
+                    _ = try? await Docker.Subprocess.run(["docker", "network", "rm", name], environment: environment, timeout: 30)
+                }
+            }
+        }
+    }
+
+    /// Waits until at least `count` networks were created (bounded by `timeout` seconds).
+    func waitForCreations(_ count: Int, timeout: Double = 30) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while created.withLock({ $0 }) < count, Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+    }
+
+    /// Stops the loops and returns how many networks they created.
+    func stop() async -> Int {
+        stopped.withLock { $0 = true }
+        for loop in loops { await loop.value }
+        return created.withLock { $0 }
+    }
+}

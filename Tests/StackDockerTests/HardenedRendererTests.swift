@@ -59,6 +59,9 @@ struct HardenedRendererTests {
         let (open, _, _, _) = try render(compose, manifest: manifest, egress: true)
         #expect(closed.contains("\"com.docker.network.bridge.enable_ip_masquerade\": \"false\""))
         #expect(!open.contains("enable_ip_masquerade"))
+        // The bridge name tells the host firewall guard which rules apply.
+        #expect(closed.contains("\"com.docker.network.bridge.name\": \"\(StackBridgeName.forStack(manifest.name, egress: false))\""))
+        #expect(open.contains("\"com.docker.network.bridge.name\": \"\(StackBridgeName.forStack(manifest.name, egress: true))\""))
     }
 
     @Test("every published port is bound to 127.0.0.1, whatever the bundle asked")

@@ -39,3 +39,15 @@ public func stackError(_ body: () throws -> Void) -> StackError? {
         return nil
     }
 }
+
+/// The async form of ``stackError(_:)``.
+public func stackError(_ body: () async throws -> Void) async -> StackError? {
+    do {
+        try await body()
+        return nil
+    } catch let error as StackError {
+        return error
+    } catch {
+        return nil
+    }
+}

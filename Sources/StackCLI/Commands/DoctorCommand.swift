@@ -58,6 +58,7 @@ enum DoctorCommand {
             let failure = StackError.wrap(error)
             checks.append(Check(name: "compose", ok: false, detail: failure.message, hint: failure.hint))
         }
+        checks.append(await networkGuardCheck(invocation))
         let text = checks.map { check in
             "\(check.ok ? "ok  " : "FAIL") \(check.name): \(check.detail)\n" + (check.hint.map { "     hint: \($0)\n" } ?? "")
         }.joined()
@@ -65,6 +66,35 @@ enum DoctorCommand {
         if let failed = checks.first(where: { !$0.ok }) {
             let code: StackError.Code = engineOK ? .doctorFailed : .dockerUnreachable
             throw StackCLI.ReportedError(StackError(code, "doctor: \(failed.name): \(failed.detail)", hint: failed.hint))
+        }
+    }
+}
+
+extension DoctorCommand {
+    /// The host firewall guard: installed, installable at the next run, off by choice, or
+    /// out of reach. Reads only; `run` and `start` install it.
+    static func networkGuardCheck(_ invocation: Invocation) async -> Check {
+        let mode = (try? invocation.config().isolation.hostFirewall) ?? .required
+        do {
+            let status = try await Docker.IPTablesNetworkGuard(environment: invocation.environment).inspect()
+            if status.isComplete {
+                return Check(name: "network guard", ok: true,
+                             detail: "installed (\(status.present.count) rules in iptables' mangle FORWARD chain)"
+                                + (mode == .off ? "; isolation.hostFirewall is off, so it is not required" : ""),
+                             hint: nil)
+            }
+            return Check(name: "network guard", ok: true,
+                         detail: mode == .off
+                            ? "off (isolation.hostFirewall); stacks rely on Docker's own isolation rules"
+                            : "not installed yet (\(status.missing.joined(separator: "; "))); the next `run` or `start` installs it",
+                         hint: nil)
+        } catch {
+            let failure = StackError.wrap(error)
+            if mode == .off {
+                return Check(name: "network guard", ok: true,
+                             detail: "off (isolation.hostFirewall); not available here: \(failure.message)", hint: nil)
+            }
+            return Check(name: "network guard", ok: false, detail: failure.message, hint: failure.hint)
         }
     }
 }

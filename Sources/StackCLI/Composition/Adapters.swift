@@ -41,8 +41,9 @@ public struct Adapters: Sendable {
             runtimes: { home, environment, policy in
                 var registry = RuntimeRegistry()
                 let engine = try Docker.EngineClient(http: http, environment: environment)
-                registry.register(Docker.ComposeRuntime(engine: engine, home: home, environment: environment,
-                                                        policy: policy))
+                registry.register(Docker.ComposeRuntime(
+                    engine: engine, home: home, environment: environment, policy: policy,
+                    networkGuard: Docker.IPTablesNetworkGuard(environment: environment)))
                 return registry
             },
             prompter: { console in TerminalApprovalPrompter(console: console) })

@@ -108,6 +108,8 @@ extension StackError.Code {
     public static let composeNotFound = Self("docker.compose_not_found", exit: .runtime)
     /// A compose command failed.
     public static let composeFailed = Self("docker.compose_failed", exit: .runtime)
+    /// The host firewall guard that keeps stacks apart cannot be read or installed.
+    public static let networkGuardUnavailable = Self("runtime.network_guard_unavailable", exit: .runtime)
 }
 
 extension StackError.Code {

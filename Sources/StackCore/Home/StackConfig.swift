@@ -80,6 +80,9 @@ public struct StackConfig: Sendable, Hashable, Codable {
         } catch let DecodingError.typeMismatch(type, context) {
             throw invalid("\(context.codingPath.map(\.stringValue).joined(separator: ".")): wrong type, expected \(type)",
                           DecodingError.typeMismatch(type, context))
+        } catch let DecodingError.dataCorrupted(context) {
+            throw invalid("\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)",
+                          DecodingError.dataCorrupted(context))
         } catch {
             throw invalid("not a valid configuration", error)
         }

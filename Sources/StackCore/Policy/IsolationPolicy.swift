@@ -18,6 +18,8 @@ public struct IsolationPolicy: Sendable, Hashable, Codable {
     public var defaultPids: Int
     /// Whether `gpus` may be requested.
     public var allowGPUs: Bool
+    /// Whether stacks start only behind the host firewall guard (``NetworkGuard``).
+    public var hostFirewall: HostFirewallMode
 
     public static let `default` = IsolationPolicy()
 
@@ -25,7 +27,7 @@ public struct IsolationPolicy: Sendable, Hashable, Codable {
                                                  "NET_BIND_SERVICE", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"],
                 maxCPUs: Double = 4, maxMemory: Int64 = 4 << 30, maxPids: Int = 4_096,
                 defaultCPUs: Double = 1, defaultMemory: Int64 = 512 << 20, defaultPids: Int = 256,
-                allowGPUs: Bool = false) {
+                allowGPUs: Bool = false, hostFirewall: HostFirewallMode = .required) {
         self.allowedCapabilities = allowedCapabilities
         self.maxCPUs = maxCPUs
         self.maxMemory = maxMemory
@@ -34,5 +36,6 @@ public struct IsolationPolicy: Sendable, Hashable, Codable {
         self.defaultMemory = defaultMemory
         self.defaultPids = defaultPids
         self.allowGPUs = allowGPUs
+        self.hostFirewall = hostFirewall
     }
 }

@@ -79,6 +79,7 @@ extension Docker {
         private let home: StackHome
         private let environment: [String: String]
         private let policy: IsolationPolicy
+        private let networkGuard: any NetworkGuard
         private let variant: LockedBox<ComposeVariant?>
         private let logger: Logger?
         private let stopTimeout: Int
@@ -89,13 +90,16 @@ extension Docker {
         ///   - home: The home (run and volume directories).
         ///   - environment: The process environment; only `PATH`, `HOME` and `DOCKER_*`
         ///     reach Compose.
-        ///   - policy: Isolation settings.
+        ///   - policy: Isolation settings; with ``HostFirewallMode/required`` (the default)
+        ///     every `up` and `start` first has `networkGuard` install its rules, and fails
+        ///     with `runtime.network_guard_unavailable` when it cannot.
+        ///   - networkGuard: The host firewall guard; `nil` means ``IPTablesNetworkGuard``.
         ///   - variant: A fixed Compose variant, or `nil` to detect it on first use.
         ///   - stopTimeout: Seconds a container gets to stop before it is killed.
         ///   - logger: Optional logger.
         public init(engine: EngineClient, home: StackHome, environment: [String: String],
-                    policy: IsolationPolicy = .default, variant: ComposeVariant? = nil,
-                    stopTimeout: Int = 10, logger: Logger? = nil) {
+                    policy: IsolationPolicy = .default, networkGuard: (any NetworkGuard)? = nil,
+                    variant: ComposeVariant? = nil, stopTimeout: Int = 10, logger: Logger? = nil) {
             self.stopTimeout = stopTimeout
             self.engine = engine
             self.home = home
@@ -103,6 +107,7 @@ extension Docker {
                 key == "PATH" || key == "HOME" || key.hasPrefix("DOCKER_")
             }
             self.policy = policy
+            self.networkGuard = networkGuard ?? IPTablesNetworkGuard(environment: environment)
             self.variant = LockedBox(variant)
             self.logger = logger
         }
@@ -121,6 +126,7 @@ extension Docker {
                 manifest: stack.manifest, bundleDirectory: stack.bundleDirectory,
                 volumesDirectory: stack.volumesDirectory, digest: stack.digest,
                 egressApproved: stack.egressApproved, policy: policy, parameters: stack.parameters))
+            try await guardNetworks()
             let fm = FileManager.default
             do {
                 try fm.createDirectory(at: stack.runDirectory, withIntermediateDirectories: true,
@@ -171,7 +177,9 @@ extension Docker {
         }
 
         public func start(stackName: String) async throws {
-            try await compose(stackName, file: try existingFile(stackName), ["start"])
+            let file = try existingFile(stackName)
+            try await guardNetworks()
+            try await compose(stackName, file: file, ["start"])
         }
 
         public func stop(stackName: String) async throws {
@@ -230,6 +238,12 @@ extension Docker {
                 }
                 try await group.waitForAll()
             }
+        }
+
+        /// Has the guard install its rules, unless the policy turned it off.
+        private func guardNetworks() async throws {
+            guard policy.hostFirewall == .required else { return }
+            try await networkGuard.ensure()
         }
 
         /// The detected (or fixed) Compose variant.

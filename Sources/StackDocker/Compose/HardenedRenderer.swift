@@ -52,7 +52,8 @@ extension Docker {
     /// Renders the hardened compose file of DESIGN §5: what runs is never what the bundle
     /// says verbatim. Only known-safe keys are carried over; every control is injected;
     /// binds are resolved (symlinks too) and confined; ports bound to 127.0.0.1; one bridge
-    /// network per stack, without IP masquerade unless egress was approved. It re-checks
+    /// network per stack, on a bridge named by ``StackBridgeName`` (which the host firewall
+    /// guard matches), without IP masquerade unless egress was approved. It re-checks
     /// what the scan already rejected (defence in depth) and throws `policy.*` errors.
     public struct HardenedRenderer: Sendable {
         /// Label keys set on every container and the network.
@@ -63,6 +64,7 @@ extension Docker {
         /// The network's key in the rendered file.
         public static let networkKey = "stack"
         static let masquerade = "com.docker.network.bridge.enable_ip_masquerade"
+        static let bridgeNameOption = "com.docker.network.bridge.name"
 
         /// Service keys copied through after interpolation, as given (the scan judged them).
         static let passthrough: Set<String> = [
@@ -222,13 +224,16 @@ extension Docker {
                 }
                 services[serviceName] = .object(out)
             }
-            var driverOptions: [String: ConfigValue] = [:]
+            // The bridge gets a name the host firewall guard matches (``NetworkGuard``).
+            var driverOptions: [String: ConfigValue] = [
+                Self.bridgeNameOption: .string(StackBridgeName.forStack(name, egress: context.egressApproved)),
+            ]
             if !context.egressApproved { driverOptions[Self.masquerade] = .string("false") }
             labels["lol.stack.network"] = .string("true")
             var networkDefinition: [String: ConfigValue] = [
                 "name": .string(network), "driver": .string("bridge"), "labels": .object(labels),
             ]
-            if !driverOptions.isEmpty { networkDefinition["driver_opts"] = .object(driverOptions) }
+            networkDefinition["driver_opts"] = .object(driverOptions)
             let document: ConfigValue = .object([
                 "services": .object(services),
                 "networks": .object([Self.networkKey: .object(networkDefinition)]),
