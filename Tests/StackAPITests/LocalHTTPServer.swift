@@ -126,6 +126,9 @@ server.serve_forever()
 
     deinit { stop() }
 
+    /// The server process's pid.
+    var pid: Int32 { process.processIdentifier }
+
     /// The URL of a path on this server.
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 

@@ -138,7 +138,7 @@ struct YAMLParserTests {
         #expect(try value("\"<<\": {a: 1}\n") == .object(["<<": .object(["a": .int(1)])]))
     }
 
-    @Test("billion laughs fails fast with yaml.alias_limit")
+    @Test("billion laughs fails with yaml.alias_limit instead of expanding")
     func billionLaughs() throws {
         var text = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
         let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
@@ -147,11 +147,8 @@ struct YAMLParserTests {
             let refs = Array(repeating: "*\(previous)", count: 10).joined(separator: ",")
             text += "\(names[level]): &\(names[level]) [\(refs)]\n"
         }
-        let clock = ContinuousClock()
-        let elapsed = clock.measure {
-            expectStackError(.yamlAliasLimit, contains: ["t.yaml:"]) { _ = try parse(text) }
-        }
-        #expect(elapsed < .seconds(2))
+        // Expanded, this is 10^9 scalars; the cap stops it long before.
+        expectStackError(.yamlAliasLimit, contains: ["t.yaml:"]) { _ = try parse(text) }
     }
 
     @Test("the node limit is configurable")
