@@ -29,15 +29,24 @@ public struct APIRequest: Sendable {
     /// The path without the query.
     public var path: String { String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") }
 
-    /// Query items.
+    /// Query items, percent-decoded (`+` is kept as is). A key given twice keeps its first
+    /// value; a pair with an empty key (`=x`, `=`) is ignored; a key without `=` has the
+    /// value `""`; malformed percent-encoding is kept verbatim. Any target parses: this
+    /// runs on unauthenticated input.
     public var query: [String: String] {
         guard let index = target.firstIndex(of: "?") else { return [:] }
         var items: [String: String] = [:]
         for pair in target[target.index(after: index)...].split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            items[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = Self.decoded(parts[0])
+            guard !key.isEmpty, items[key] == nil else { continue }
+            items[key] = parts.count > 1 ? Self.decoded(parts[1]) : ""
         }
         return items
+    }
+
+    private static func decoded(_ text: Substring) -> String {
+        String(text).removingPercentEncoding ?? String(text)
     }
 }
 
