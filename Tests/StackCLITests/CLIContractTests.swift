@@ -7,8 +7,8 @@ import Testing
 @Suite("stackctl contract: help, version, usage errors, init")
 struct CLIContractTests {
     @Test("the real binary prints help in the OVERVIEW/USAGE/OPTIONS/SUBCOMMANDS layout")
-    func rootHelp() throws {
-        let result = try runBinary(["help"])
+    func rootHelp() async throws {
+        let result = try await runBinary(["help"])
         #expect(result.status == 0)
         for heading in ["OVERVIEW:", "USAGE: stackctl", "OPTIONS:", "SUBCOMMANDS:", "EXIT CODES:"] {
             #expect(result.stdout.contains(heading), "missing \(heading)")
@@ -54,8 +54,8 @@ struct CLIContractTests {
     }
 
     @Test("usage errors on the real binary go to stderr with the code and exit 2")
-    func usageErrorText() throws {
-        let result = try runBinary(["bundle", "unpack"])
+    func usageErrorText() async throws {
+        let result = try await runBinary(["bundle", "unpack"])
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("missing <file>"))

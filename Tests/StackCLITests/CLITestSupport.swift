@@ -5,7 +5,7 @@ import StackSecurity
 import StackTestSupport
 
 /// The result of one in-process `stackctl` run.
-struct CLIResult {
+struct CLIResult: Sendable {
     let status: Int32
     let stdout: String
     let stderr: String
@@ -40,8 +40,12 @@ func stackctlBinary() -> URL {
     return URL(fileURLWithPath: ".build/debug/stackctl")
 }
 
-/// Runs the real `stackctl` binary as a child process.
-func runBinary(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+/// Runs the real `stackctl` binary as a child process (waiting on a thread of its own).
+func runBinary(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIResult {
+    try await onOwnThread { try runBinaryBlocking(arguments, environment: environment) }
+}
+
+private func runBinaryBlocking(_ arguments: [String], environment: [String: String]) throws -> CLIResult {
     let process = Process()
     process.executableURL = stackctlBinary()
     process.arguments = arguments

@@ -40,13 +40,13 @@ struct RunCommandTests {
         return (url, name)
     }
 
-    static func containers(_ name: String) throws -> [String] {
-        try program("/usr/bin/env", ["docker", "ps", "-aq", "--filter", "label=lol.stack.name=\(name)"])
+    static func containers(_ name: String) async throws -> [String] {
+        try await program("/usr/bin/env", ["docker", "ps", "-aq", "--filter", "label=lol.stack.name=\(name)"])
             .stdout.split(separator: "\n").map(String.init)
     }
 
-    static func networks(_ name: String) throws -> [String] {
-        try program("/usr/bin/env", ["docker", "network", "ls", "-q", "--filter", "label=lol.stack.name=\(name)"])
+    static func networks(_ name: String) async throws -> [String] {
+        try await program("/usr/bin/env", ["docker", "network", "ls", "-q", "--filter", "label=lol.stack.name=\(name)"])
             .stdout.split(separator: "\n").map(String.init)
     }
 
@@ -62,7 +62,7 @@ struct RunCommandTests {
             let url = try #require(urls.first?["url"] as? String)
             #expect(url.hasPrefix("http://127.0.0.1:"))
             #expect(urls.first?["open"] as? Bool == true)
-            let page = try program("/usr/bin/curl", ["-s", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--max-time", "30", url])
+            let page = try await program("/usr/bin/curl", ["-s", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--max-time", "30", url])
             #expect(page.stdout == "page of \(name)\n")
 
             let ps = await signed.run(["ps"])
@@ -77,7 +77,7 @@ struct RunCommandTests {
             let again = await signed.run(["--json", "run", "--yes", bundle.path])
             #expect(again.status == 1)
             #expect(again.errorCode == "stack.exists")
-            #expect(try Self.containers(name).count == 1)
+            #expect(try await Self.containers(name).count == 1)
 
             let bundleDir = home.stackDirectory(name: name, version: SemanticVersion("1.0.0")!)
             let attributes = try FileManager.default.attributesOfItem(atPath: bundleDir.appendingPathComponent("www/index.html").path)
@@ -86,14 +86,14 @@ struct RunCommandTests {
             let keep = await signed.run(["rm", name])
             #expect(keep.status == 0)
             #expect(FileManager.default.fileExists(atPath: home.volumesDirectory(name: name).appendingPathComponent("data").path))
-            #expect(try Self.containers(name).isEmpty)
+            #expect(try await Self.containers(name).isEmpty)
         }
         // Reinstall, then purge: nothing of the stack remains.
         #expect(await signed.run(["run", "--yes", bundle.path]).status == 0)
         let purge = await signed.run(["rm", "--purge", name])
         #expect(purge.status == 0, "\(purge.stderr)")
-        #expect(try Self.containers(name).isEmpty)
-        #expect(try Self.networks(name).isEmpty)
+        #expect(try await Self.containers(name).isEmpty)
+        #expect(try await Self.networks(name).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: home.volumesDirectory(name: name).path))
         #expect(!FileManager.default.fileExists(atPath: home.stacksDirectory.appendingPathComponent(name).path))
         #expect(await signed.run(["--json", "status", name]).errorCode == "stack.not_found")
@@ -109,7 +109,7 @@ struct RunCommandTests {
         #expect(declined.errorCode == "approval.declined")
         #expect(try FileManager.default.contentsOfDirectory(atPath: home.stacksDirectory.path).isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: home.tmpDirectory.path).isEmpty)
-        #expect(try Self.containers(name).isEmpty)
+        #expect(try await Self.containers(name).isEmpty)
         let ps = await signed.run(["--json", "ps"])
         #expect(((try? JSONSerialization.jsonObject(with: Data(ps.stdout.utf8))) as? [Any])?.isEmpty == true, "\(ps.stdout)")
 
@@ -117,7 +117,7 @@ struct RunCommandTests {
         let trusted = await signed.run(["run", bundle.path])
         #expect(trusted.status == 0, "\(trusted.stderr)")
         #expect(await signed.run(["rm", "--purge", name]).status == 0)
-        #expect(try Self.containers(name).isEmpty)
+        #expect(try await Self.containers(name).isEmpty)
     }
 
     @Test("a critical finding stops run with exit 4 before anything is installed")
@@ -132,7 +132,7 @@ struct RunCommandTests {
         #expect(result.status == 4)
         #expect(result.errorCode == "policy.host_namespace")
         #expect(try FileManager.default.contentsOfDirectory(atPath: StackHome(root: signed.home).stacksDirectory.path).isEmpty)
-        #expect(try Self.containers(name).isEmpty)
+        #expect(try await Self.containers(name).isEmpty)
     }
 
     @Test("an unreachable Docker Engine is exit 5 with a hint, and nothing is installed")

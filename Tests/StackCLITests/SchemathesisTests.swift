@@ -7,7 +7,7 @@ import Testing
 /// Whether the property-based API tester and PyJWT are installed
 /// (`python3 -m pip install schemathesis pyjwt`).
 private let schemathesisAvailable: Bool = {
-    (try? program("/usr/bin/env", ["python3", "-c", "import schemathesis, jwt"]).status) == 0
+    (try? programBlocking("/usr/bin/env", ["python3", "-c", "import schemathesis, jwt"], input: nil).status) == 0
 }()
 
 /// Runs schemathesis against the real `stackctl serve` and `Docs/openapi.yaml`.
@@ -63,8 +63,8 @@ struct SchemathesisTests {
 
     /// Runs `schemathesis run` in `directory` (it writes `.hypothesis/` there).
     static func schemathesis(_ server: LiveServer, in directory: URL, environment: [String] = [],
-                             _ extra: [String]) throws -> CLIResult {
-        try program("/usr/bin/env", ["-C", directory.path] + environment + [
+                             _ extra: [String]) async throws -> CLIResult {
+        try await program("/usr/bin/env", ["-C", directory.path] + environment + [
             "schemathesis", "run", specification.path,
             "--url", "https://127.0.0.1:\(server.port)",
             "--tls-verify", server.certificate,
@@ -85,13 +85,13 @@ struct SchemathesisTests {
         try Data(Self.hooks.utf8).write(to: hooksFile)
         let secretFile = signed.home.appendingPathComponent("secrets/api.secret")
 
-        let authorized = try Self.schemathesis(server, in: signed.tmp.url, environment: [
+        let authorized = try await Self.schemathesis(server, in: signed.tmp.url, environment: [
             "SCHEMATHESIS_HOOKS=\(hooksFile.path)", "STACK_SECRET_FILE=\(secretFile.path)", "STACK_ISSUER=https://stack.lol",
         ], ["--max-examples", "20"])
         #expect(authorized.status == 0, "schemathesis (fresh tokens) failed:\n\(authorized.stdout)\n\(authorized.stderr)")
         #expect(authorized.stdout.contains("API Operations:"), "\(authorized.stdout)\n\(authorized.stderr)")
 
-        let unauthorized = try Self.schemathesis(server, in: signed.tmp.url, [
+        let unauthorized = try await Self.schemathesis(server, in: signed.tmp.url, [
             "--max-examples", "5", "--phases", "examples,coverage,fuzzing", "-H", "Authorization: Bearer not.a.token",
         ])
         #expect(unauthorized.status == 0, "schemathesis (invalid token) failed:\n\(unauthorized.stdout)\n\(unauthorized.stderr)")
@@ -101,7 +101,7 @@ struct SchemathesisTests {
         let minted = await signed.run(["token", "mint", "--scope", "stacks:read stacks:run stacks:manage"])
         #expect(minted.status == 0, "\(minted.stderr)")
         let token = minted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let events = try program("/usr/bin/curl", [
+        let events = try await program("/usr/bin/curl", [
             "-s", "-N", "-D", "-", "--max-time", "2", "--cacert", server.certificate,
             "-H", "Authorization: Bearer \(token)", "-H", "Origin: http://127.0.0.1:8000",
             "https://127.0.0.1:\(server.port)/v1/events"]).stdout
@@ -109,7 +109,7 @@ struct SchemathesisTests {
         #expect(events.contains("Content-Type: text/event-stream"))
         #expect(events.contains("Access-Control-Allow-Origin: http://127.0.0.1:8000"))
         #expect(events.contains(": stream open"))
-        let health = try program("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
+        let health = try await program("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
                                                    "--cacert", server.certificate, "https://127.0.0.1:\(server.port)/v1/health"])
         #expect(health.stdout == "200", "the server did not answer after the event stream closed: \(health.stdout)")
     }

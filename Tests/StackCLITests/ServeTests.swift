@@ -55,13 +55,13 @@ final class LiveServer: @unchecked Sendable {
 
     /// curl against the server; returns status code, headers and body.
     func curl(_ path: String, method: String = "GET", headers: [String] = [], body: String? = nil,
-              host: String = "127.0.0.1") throws -> (status: Int, headers: String, body: String) {
+              host: String = "127.0.0.1") async throws -> (status: Int, headers: String, body: String) {
         var arguments = ["-s", "--cacert", certificate, "-X", method, "-D", "-", "--max-time", "30",
                          "--resolve", "localhost:\(port):127.0.0.1"]
         for header in headers { arguments += ["-H", header] }
         if let body { arguments += ["--data-binary", body] }
         arguments.append("https://\(host):\(port)\(path)")
-        let result = try program("/usr/bin/curl", arguments)
+        let result = try await program("/usr/bin/curl", arguments)
         let parts = result.stdout.components(separatedBy: "\r\n\r\n")
         let head = parts.first ?? ""
         let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
@@ -71,7 +71,7 @@ final class LiveServer: @unchecked Sendable {
 
 /// Mints tokens with the real PyJWT, as a catalog website would.
 func pyjwt(secretFile: URL, issuer: String = "https://stack.lol", scope: String, body: String? = nil,
-           extraHeader: String = "", payloadOverrides: String = "", alg: String = "HS256") throws -> String {
+           extraHeader: String = "", payloadOverrides: String = "", alg: String = "HS256") async throws -> String {
     let script = """
         import jwt, sys, time, uuid, hashlib
         secret = open(sys.argv[1]).read().strip()
@@ -85,7 +85,7 @@ func pyjwt(secretFile: URL, issuer: String = "https://stack.lol", scope: String,
         headers = {"typ": "stack+jwt"\(extraHeader)}
         print(jwt.encode(payload, secret, algorithm="\(alg)", headers=headers))
         """
-    let result = try program("/usr/bin/env", ["python3", "-c", script, secretFile.path] + (body.map { [$0] } ?? []))
+    let result = try await program("/usr/bin/env", ["python3", "-c", script, secretFile.path] + (body.map { [$0] } ?? []))
     guard result.status == 0 else { throw StackError(.internalError, "PyJWT failed: \(result.stderr)") }
     return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 }
@@ -100,65 +100,65 @@ struct ServeTests {
         defer { server.stop() }
         let secret = signed.home.appendingPathComponent("secrets/api.secret")
 
-        let health = try server.curl("/v1/health")
+        let health = try await server.curl("/v1/health")
         #expect(health.status == 200)
         for header in ["X-Frame-Options: DENY", "X-Content-Type-Options: nosniff", "Vary: Origin"] {
             #expect(health.headers.contains(header), "missing \(header)")
         }
-        #expect(try server.curl("/v1/stacks").status == 401)
-        let read = try pyjwt(secretFile: secret, scope: "stacks:read")
-        let ok = try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)"])
+        #expect(try await server.curl("/v1/stacks").status == 401)
+        let read = try await pyjwt(secretFile: secret, scope: "stacks:read")
+        let ok = try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)"])
         #expect(ok.status == 200)
         #expect(ok.body.contains("\"stacks\":[]"))
-        #expect(try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)"], host: "localhost").status == 200)
+        #expect(try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)"], host: "localhost").status == 200)
         for host in ["evil.example", "127.0.0.1.nip.io", "127.0.0.1:1", "localhost"] {
-            let r = try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)", "Host: \(host)"])
+            let r = try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)", "Host: \(host)"])
             #expect(r.status == 421, "Host \(host)")
         }
-        let foreign = try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)", "Origin: https://evil.example"])
+        let foreign = try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)", "Origin: https://evil.example"])
         #expect(foreign.status == 403)
         #expect(!foreign.headers.contains("Access-Control-Allow-Origin"))
-        let allowed = try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)", "Origin: https://stack.lol"])
+        let allowed = try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)", "Origin: https://stack.lol"])
         #expect(allowed.status == 200)
         #expect(allowed.headers.contains("Access-Control-Allow-Origin: https://stack.lol"))
         #expect(!allowed.headers.contains("Access-Control-Allow-Origin: *"))
-        let preflight = try server.curl("/v1/stacks", method: "OPTIONS", headers: [
+        let preflight = try await server.curl("/v1/stacks", method: "OPTIONS", headers: [
             "Origin: https://stack.lol", "Access-Control-Request-Method: POST", "Access-Control-Request-Private-Network: true"])
         #expect(preflight.status == 204)
         #expect(preflight.headers.contains("Access-Control-Allow-Private-Network: true"))
-        #expect(try server.curl("/v1/stacks", method: "OPTIONS", headers: ["Origin: https://evil.example"]).status == 403)
+        #expect(try await server.curl("/v1/stacks", method: "OPTIONS", headers: ["Origin: https://evil.example"]).status == 403)
 
         // Scope, algorithm, replay.
-        let wrongScope = try server.curl("/v1/stacks/x/stop", method: "POST", headers: ["Authorization: Bearer \(read)"])
+        let wrongScope = try await server.curl("/v1/stacks/x/stop", method: "POST", headers: ["Authorization: Bearer \(read)"])
         #expect(wrongScope.status == 403)
         #expect(wrongScope.body.contains("auth.scope"))
         let body = "{\"bundle_url\": \"https://evil.example/x.stack\", \"sha256\": \"\(String(repeating: "a", count: 64))\"}"
-        let run = try pyjwt(secretFile: secret, scope: "stacks:run", body: body)
-        let forbidden = try server.curl("/v1/stacks", method: "POST", headers: ["Authorization: Bearer \(run)", "Content-Type: application/json"], body: body)
+        let run = try await pyjwt(secretFile: secret, scope: "stacks:run", body: body)
+        let forbidden = try await server.curl("/v1/stacks", method: "POST", headers: ["Authorization: Bearer \(run)", "Content-Type: application/json"], body: body)
         #expect(forbidden.status == 403, "\(forbidden.body)")
         #expect(forbidden.body.contains("download.forbidden_origin"))
-        let replay = try server.curl("/v1/stacks", method: "POST", headers: ["Authorization: Bearer \(run)", "Content-Type: application/json"], body: body)
+        let replay = try await server.curl("/v1/stacks", method: "POST", headers: ["Authorization: Bearer \(run)", "Content-Type: application/json"], body: body)
         #expect(replay.status == 401)
         #expect(replay.body.contains("auth.replay"))
-        let tampered = try server.curl("/v1/stacks", method: "POST", headers: [
-            "Authorization: Bearer \(try pyjwt(secretFile: secret, scope: "stacks:run", body: body))", "Content-Type: application/json"],
+        let tampered = try await server.curl("/v1/stacks", method: "POST", headers: [
+            "Authorization: Bearer \(try await pyjwt(secretFile: secret, scope: "stacks:run", body: body))", "Content-Type: application/json"],
             body: body.replacingOccurrences(of: "evil", with: "eviL"))
         #expect(tampered.body.contains("auth.body_hash"))
-        let otherIssuer = try pyjwt(secretFile: secret, issuer: "https://stack.lol.evil", scope: "stacks:read")
-        #expect(try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(otherIssuer)"]).body.contains("auth.issuer"))
+        let otherIssuer = try await pyjwt(secretFile: secret, issuer: "https://stack.lol.evil", scope: "stacks:read")
+        #expect(try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(otherIssuer)"]).body.contains("auth.issuer"))
 
         // Caps.
         let big = String(repeating: "x", count: 64 * 1024 + 1)
-        #expect(try server.curl("/v1/stacks", method: "POST", headers: ["Authorization: Bearer \(run)"], body: big).status == 413)
+        #expect(try await server.curl("/v1/stacks", method: "POST", headers: ["Authorization: Bearer \(run)"], body: big).status == 413)
         let hugeHeader = "X-Big: " + String(repeating: "h", count: 17 * 1024)
-        #expect(try server.curl("/v1/health", headers: [hugeHeader]).status == 431)
+        #expect(try await server.curl("/v1/health", headers: [hugeHeader]).status == 431)
         #expect(server.stop() == 0, "serve must exit 0 on SIGTERM")
     }
 
     @Test("EdDSA tokens from PyJWT verify against a pinned website key; HS256 still works")
     func edDSA() async throws {
         let signed = try await SignedHome.make("serve-eddsa")
-        let keygen = try program("/usr/bin/env", ["python3", "-c", """
+        let keygen = try await program("/usr/bin/env", ["python3", "-c", """
             import base64
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
             from cryptography.hazmat.primitives import serialization
@@ -174,12 +174,12 @@ struct ServeTests {
         #expect(await signed.run(["config", "set", "api.websitePublicKey", publicKey]).status == 0)
         let server = try LiveServer.start(home: signed.home)
         defer { server.stop() }
-        let token = try pyjwt(secretFile: pem, scope: "stacks:read", alg: "EdDSA")
-        #expect(try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(token)"]).status == 200)
-        let forged = try pyjwt(secretFile: signed.tmp.path("publisher.key"), scope: "stacks:read")
-        #expect(try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(forged)"]).body.contains("auth.signature"))
-        let hs = try pyjwt(secretFile: signed.home.appendingPathComponent("secrets/api.secret"), scope: "stacks:read")
-        #expect(try server.curl("/v1/stacks", headers: ["Authorization: Bearer \(hs)"]).status == 200)
+        let token = try await pyjwt(secretFile: pem, scope: "stacks:read", alg: "EdDSA")
+        #expect(try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(token)"]).status == 200)
+        let forged = try await pyjwt(secretFile: signed.tmp.path("publisher.key"), scope: "stacks:read")
+        #expect(try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(forged)"]).body.contains("auth.signature"))
+        let hs = try await pyjwt(secretFile: signed.home.appendingPathComponent("secrets/api.secret"), scope: "stacks:read")
+        #expect(try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(hs)"]).status == 200)
     }
 
     @Test("TLS 1.1 is refused while TLS 1.2 works; a non-loopback --host is refused")
@@ -187,10 +187,10 @@ struct ServeTests {
         let signed = try await SignedHome.make("serve-tls")
         let server = try LiveServer.start(home: signed.home)
         defer { server.stop() }
-        let old = try program("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(server.port)", "-tls1_1",
+        let old = try await program("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(server.port)", "-tls1_1",
                                                   "-cipher", "DEFAULT@SECLEVEL=0"], input: "")
         #expect(old.status != 0, "TLS 1.1 handshake succeeded")
-        let modern = try program("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(server.port)", "-tls1_2",
+        let modern = try await program("/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(server.port)", "-tls1_2",
                                                      "-CAfile", server.certificate, "-verify_return_error"], input: "")
         #expect(modern.status == 0, "\(modern.stderr)")
         #expect(modern.stdout.contains("Verify return code: 0 (ok)"))
@@ -210,23 +210,23 @@ struct ServeRoutingTests {
         let server = try LiveServer.start(home: signed.home)
         defer { server.stop() }
         let secret = signed.home.appendingPathComponent("secrets/api.secret")
-        let health = try server.curl("/v1/health", method: "POST")
+        let health = try await server.curl("/v1/health", method: "POST")
         #expect(health.status == 405)
         #expect(health.headers.contains("Allow: GET"))
-        let token = try pyjwt(secretFile: secret, scope: "stacks:read")
-        let put = try server.curl("/v1/stacks", method: "PUT", headers: ["Authorization: Bearer \(token)"])
+        let token = try await pyjwt(secretFile: secret, scope: "stacks:read")
+        let put = try await server.curl("/v1/stacks", method: "PUT", headers: ["Authorization: Bearer \(token)"])
         #expect(put.status == 405)
         #expect(put.headers.contains("Allow: GET, POST"))
-        #expect(try server.curl("/v1/stacks/a/b", headers: ["Authorization: Bearer \(token)"]).status == 404)
-        #expect(try server.curl("/v2/stacks", headers: ["Authorization: Bearer \(token)"]).status == 404)
+        #expect(try await server.curl("/v1/stacks/a/b", headers: ["Authorization: Bearer \(token)"]).status == 404)
+        #expect(try await server.curl("/v2/stacks", headers: ["Authorization: Bearer \(token)"]).status == 404)
 
         // Query strings schemathesis found: an empty key used to trap the server.
         for query in ["=", "=&&=x&purge", "%ZZ=1&purge=%", "purge=true&purge=false&="] {
-            let manage = try pyjwt(secretFile: secret, scope: "stacks:manage")
-            let removed = try server.curl("/v1/stacks/nothing-here?\(query)", method: "DELETE",
+            let manage = try await pyjwt(secretFile: secret, scope: "stacks:manage")
+            let removed = try await server.curl("/v1/stacks/nothing-here?\(query)", method: "DELETE",
                                           headers: ["Authorization: Bearer \(manage)"])
             #expect(removed.status == 404, "?\(query): \(removed.status) \(removed.body)")
         }
-        #expect(try server.curl("/v1/health").status == 200)
+        #expect(try await server.curl("/v1/health").status == 200)
     }
 }

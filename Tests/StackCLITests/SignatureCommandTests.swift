@@ -5,8 +5,14 @@ import StackSecurity
 import StackTestSupport
 import Testing
 
-/// Runs a program with arguments and optional stdin; returns status and output.
-func program(_ path: String, _ arguments: [String], input: String? = nil) throws -> CLIResult {
+/// Runs a program with arguments and optional stdin; returns status and output. The wait
+/// happens on a thread of its own (``onOwnThread(_:)``).
+func program(_ path: String, _ arguments: [String], input: String? = nil) async throws -> CLIResult {
+    try await onOwnThread { try programBlocking(path, arguments, input: input) }
+}
+
+/// The blocking form of ``program(_:_:input:)``, for synchronous contexts.
+func programBlocking(_ path: String, _ arguments: [String], input: String?) throws -> CLIResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -67,19 +73,19 @@ struct SignatureCommandTests {
         let bundle = try Self.bundle(in: signed.tmp.url)
         let sign = await signed.run(["bundle", "sign", bundle.path, "--key", signed.secretKeyFile.path])
         #expect(sign.status == 0, "\(sign.stderr)")
-        let minisign = try program("/usr/bin/minisign", ["-V", "-m", bundle.path, "-p", signed.publicKeyFile.path])
+        let minisign = try await program("/usr/bin/minisign", ["-V", "-m", bundle.path, "-p", signed.publicKeyFile.path])
         #expect(minisign.status == 0, "\(minisign.stderr)")
         #expect(minisign.stdout.contains("stack:hello-web\tversion:1.2.0\tsha256:"))
 
         // The other direction: minisign signs with its own key, which we trust.
         let keyDir = signed.tmp.path("mkeys")
         try FileManager.default.createDirectory(at: keyDir, withIntermediateDirectories: true)
-        let generate = try program("/usr/bin/minisign", ["-G", "-W", "-p", keyDir.appendingPathComponent("m.pub").path,
+        let generate = try await program("/usr/bin/minisign", ["-G", "-W", "-p", keyDir.appendingPathComponent("m.pub").path,
                                                          "-s", keyDir.appendingPathComponent("m.key").path])
         #expect(generate.status == 0, "\(generate.stderr)")
         #expect(await signed.run(["keys", "trust", keyDir.appendingPathComponent("m.pub").path]).status == 0)
         let other = try Self.bundle(in: keyDir, version: "1.3.0")
-        let msign = try program("/usr/bin/minisign", ["-S", "-s", keyDir.appendingPathComponent("m.key").path, "-m", other.path,
+        let msign = try await program("/usr/bin/minisign", ["-S", "-s", keyDir.appendingPathComponent("m.key").path, "-m", other.path,
                                                       "-t", "stack:hello-web\tversion:1.3.0"])
         #expect(msign.status == 0, "\(msign.stderr)")
         let verify = await signed.run(["--json", "bundle", "verify", other.path])
@@ -143,8 +149,8 @@ struct SignatureCommandTests {
         },
         Tamper(description: "legacy Ed signature from minisign -l", code: "signature.legacy_algorithm", exit: 3, extra: []) { home, bundle in
             // Re-sign with the real minisign in legacy mode, using our (trusted) key.
-            let result = try program("/usr/bin/minisign", ["-S", "-l", "-s", home.secretKeyFile.path, "-m", bundle.path,
-                                                           "-t", "stack:hello-web\tversion:1.2.0"])
+            let result = try programBlocking("/usr/bin/minisign", ["-S", "-l", "-s", home.secretKeyFile.path, "-m", bundle.path,
+                                                           "-t", "stack:hello-web\tversion:1.2.0"], input: nil)
             guard result.status == 0 else { throw StackError(.internalError, "minisign -l failed: \(result.stderr)") }
         },
         Tamper(description: "checksum mismatch", code: "checksum.mismatch", exit: 3,

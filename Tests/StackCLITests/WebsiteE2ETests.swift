@@ -64,13 +64,13 @@ struct WebsiteE2ETests {
         let server = try LiveServer.start(home: signed.home)
         defer { server.stop() }
 
-        let sha = try program("/usr/bin/sha256sum", [bundle.path]).stdout.split(separator: " ").first.map(String.init) ?? ""
+        let sha = try await program("/usr/bin/sha256sum", [bundle.path]).stdout.split(separator: " ").first.map(String.init) ?? ""
         let body = """
             {"bundle_url": "\(website.origin)/\(name).stack", "sha256": "\(sha)", "name": "\(name)", "version": "1.0.0", \
             "callback_url": "\(website.origin)/callback"}
             """
-        let token = try pyjwt(secretFile: secretFile, scope: "stacks:run", body: body)
-        let posted = try server.curl("/v1/stacks", method: "POST", headers: [
+        let token = try await pyjwt(secretFile: secretFile, scope: "stacks:run", body: body)
+        let posted = try await server.curl("/v1/stacks", method: "POST", headers: [
             "Authorization: Bearer \(token)", "Content-Type: application/json", "Origin: https://stack.lol"], body: body)
         #expect(posted.status == 202, "\(posted.body)")
         let operation = try #require((try JSONSerialization.jsonObject(with: Data(posted.body.utf8)) as? [String: Any])?["operation"] as? [String: Any])
@@ -90,8 +90,8 @@ struct WebsiteE2ETests {
         var state = ""
         var final: [String: Any] = [:]
         for _ in 0..<240 {
-            let read = try pyjwt(secretFile: secretFile, scope: "stacks:read")
-            let r = try server.curl("/v1/operations/\(id)", headers: ["Authorization: Bearer \(read)"])
+            let read = try await pyjwt(secretFile: secretFile, scope: "stacks:read")
+            let r = try await server.curl("/v1/operations/\(id)", headers: ["Authorization: Bearer \(read)"])
             final = ((try? JSONSerialization.jsonObject(with: Data(r.body.utf8))) as? [String: Any])?["operation"] as? [String: Any] ?? [:]
             state = final["state"] as? String ?? ""
             if ["running", "failed", "declined"].contains(state) { break }
@@ -99,7 +99,7 @@ struct WebsiteE2ETests {
         }
         #expect(state == "running", "\(final)")
         let url = try #require(((final["urls"] as? [[String: Any]])?.first)?["url"] as? String)
-        let page = try program("/usr/bin/curl", ["-s", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--max-time", "30", url])
+        let page = try await program("/usr/bin/curl", ["-s", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--max-time", "30", url])
         #expect(page.stdout == "page of \(name)\n")
 
         // The website was called back with a token PyJWT accepts.
@@ -113,10 +113,10 @@ struct WebsiteE2ETests {
         #expect(((callback["body"] as? [String: Any])?["operation"] as? [String: Any])?["state"] as? String == "running")
 
         // The website stops and removes the stack through the API.
-        let manage = try pyjwt(secretFile: secretFile, scope: "stacks:manage")
-        #expect(try server.curl("/v1/stacks/\(name)/stop", method: "POST", headers: ["Authorization: Bearer \(manage)"]).status == 200)
-        let manage2 = try pyjwt(secretFile: secretFile, scope: "stacks:manage")
-        #expect(try server.curl("/v1/stacks/\(name)?purge=true", method: "DELETE", headers: ["Authorization: Bearer \(manage2)"]).status == 200)
-        #expect(try RunCommandTests.containers(name).isEmpty)
+        let manage = try await pyjwt(secretFile: secretFile, scope: "stacks:manage")
+        #expect(try await server.curl("/v1/stacks/\(name)/stop", method: "POST", headers: ["Authorization: Bearer \(manage)"]).status == 200)
+        let manage2 = try await pyjwt(secretFile: secretFile, scope: "stacks:manage")
+        #expect(try await server.curl("/v1/stacks/\(name)?purge=true", method: "DELETE", headers: ["Authorization: Bearer \(manage2)"]).status == 200)
+        #expect(try await RunCommandTests.containers(name).isEmpty)
     }
 }

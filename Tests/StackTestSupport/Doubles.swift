@@ -51,3 +51,14 @@ public func stackError(_ body: () async throws -> Void) async -> StackError? {
         return nil
     }
 }
+
+/// Runs blocking work (waiting for a child process, a socket) on a thread of its own, so it
+/// never holds one of Swift's cooperative threads — two on a 2-core machine, where a few
+/// blocked tests would otherwise stall every other test.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+}
