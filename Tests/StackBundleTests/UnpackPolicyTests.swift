@@ -121,12 +121,8 @@ struct UnpackPolicyTests {
 
 /// Runs a program and throws unless it exits 0.
 func run(_ program: String, _ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw StackError(.internalError, "\(program) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+    let result = try ChildProcess.runBlocking(program, arguments)
+    guard result.status == 0 else {
+        throw StackError(.internalError, "\(program) \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
     }
 }

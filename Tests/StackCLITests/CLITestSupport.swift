@@ -10,6 +10,16 @@ struct CLIResult: Sendable {
     let stdout: String
     let stderr: String
 
+    init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    init(_ result: ChildProcess.Result) {
+        self.init(status: result.status, stdout: result.stdout, stderr: result.stderr)
+    }
+
     /// `stdout` parsed as a JSON object.
     var json: [String: Any]? {
         (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
@@ -40,26 +50,10 @@ func stackctlBinary() -> URL {
     return URL(fileURLWithPath: ".build/debug/stackctl")
 }
 
-/// Runs the real `stackctl` binary as a child process (waiting on a thread of its own).
+/// Runs the real `stackctl` binary as a child process.
 func runBinary(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIResult {
-    try await onOwnThread { try runBinaryBlocking(arguments, environment: environment) }
-}
-
-private func runBinaryBlocking(_ arguments: [String], environment: [String: String]) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = stackctlBinary()
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                     stderr: String(decoding: stderr, as: UTF8.self))
+    CLIResult(try await ChildProcess.run(stackctlBinary().path, arguments,
+                                         environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new }))
 }
 
 /// An initialised home with one generated, trusted publisher key, for commands that

@@ -5,8 +5,8 @@ import StackTestSupport
 import Testing
 
 /// A running `stackctl serve` (the real binary) on an ephemeral port, stopped with SIGTERM.
-final class LiveServer: @unchecked Sendable {
-    // @unchecked Sendable: set up once in `start`, then only read; `stop` is idempotent.
+final class LiveServer: Sendable {
+    // Set up once in `start`, then only read; `stop` is idempotent.
     let process: Process
     let port: Int
     let home: URL

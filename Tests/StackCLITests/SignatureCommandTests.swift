@@ -5,29 +5,14 @@ import StackSecurity
 import StackTestSupport
 import Testing
 
-/// Runs a program with arguments and optional stdin; returns status and output. The wait
-/// happens on a thread of its own (``onOwnThread(_:)``).
+/// Runs a program with arguments and optional stdin; returns status and output.
 func program(_ path: String, _ arguments: [String], input: String? = nil) async throws -> CLIResult {
-    try await onOwnThread { try programBlocking(path, arguments, input: input) }
+    CLIResult(try await ChildProcess.run(path, arguments, input: Data((input ?? "").utf8)))
 }
 
 /// The blocking form of ``program(_:_:input:)``, for synchronous contexts.
 func programBlocking(_ path: String, _ arguments: [String], input: String?) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe(), inPipe = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = inPipe
-    try process.run()
-    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-    try inPipe.fileHandleForWriting.close()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                     stderr: String(decoding: stderr, as: UTF8.self))
+    CLIResult(try ChildProcess.runBlocking(path, arguments, input: Data((input ?? "").utf8)))
 }
 
 @Suite("stackctl keys and signatures")

@@ -7,8 +7,8 @@ import Testing
 /// A stand-in catalog website (scripts/website.py): serves files from a directory and
 /// records callbacks, each verified with PyJWT (typ, iss, aud, body_sha256) the way a real
 /// website must.
-final class StandInWebsite: @unchecked Sendable {
-    // @unchecked Sendable: immutable after start.
+final class StandInWebsite: Sendable {
+    // Immutable after start.
     let process: Process
     let port: Int
     let directory: URL

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import StackCore
+import StackTestSupport
 import StackAPI
 @testable import StackDocker
 
@@ -186,17 +187,10 @@ struct EngineClientIntegrationTests {
 
     /// Runs the docker CLI (test setup only) and returns its trimmed standard output.
     static func docker(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["docker"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw StackError(.internalError, "docker \(arguments.joined(separator: " ")) failed")
+        let result = try ChildProcess.runBlocking("/usr/bin/env", ["docker"] + arguments)
+        guard result.status == 0 else {
+            throw StackError(.internalError, "docker \(arguments.joined(separator: " ")) failed: \(result.stderr)")
         }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import StackCore
+import StackTestSupport
 @testable import StackSecurity
 
 @Suite("Digests (OpenSSL)")
@@ -95,17 +96,9 @@ struct DigestTests {
 
     /// Runs `tool FILE` and returns the first field of its output.
     static func coreutilsDigest(_ tool: String, _ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = [path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let text = String(decoding: data, as: UTF8.self)
-        return String(text.prefix { $0 != " " })
+        let result = try ChildProcess.runBlocking(tool, [path])
+        #expect(result.status == 0)
+        return String(result.stdout.prefix { $0 != " " })
     }
 }
 

@@ -49,42 +49,12 @@ print(json.dumps(out))
     /// Runs the script with `request`.
     /// - Returns: The parsed answer.
     static func run(_ request: [String: Any], timeout: Duration = .seconds(60)) throws -> [String: Any] {
-        let directory = try TemporaryDirectory("pyjwt")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let outURL = directory.path("out")
-        let errURL = directory.path("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? out.close()
-            try? err.close()
+        let result = try ChildProcess.runBlocking("/usr/bin/env", ["python3", "-c", script],
+                                                  input: try JSONSerialization.data(withJSONObject: request), timeout: timeout)
+        guard result.status == 0 else {
+            throw StackError(.internalError, "python3 (PyJWT) exited \(result.status): \(result.stderr)")
         }
-        let stdin = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        try stdin.fileHandleForWriting.write(contentsOf: try JSONSerialization.data(withJSONObject: request))
-        try stdin.fileHandleForWriting.close()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                process.waitUntilExit()
-                throw StackError(.internalError, "python3 (PyJWT) did not finish within \(timeout)")
-            }
-            usleep(10_000)
-        }
-        process.waitUntilExit()
-        let stdout = (try? Data(contentsOf: outURL)) ?? Data()
-        guard process.terminationStatus == 0 else {
-            let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
-            throw StackError(.internalError, "python3 (PyJWT) exited \(process.terminationStatus): \(stderr)")
-        }
+        let stdout = Data(result.stdout.utf8)
         guard let answer = try JSONSerialization.jsonObject(with: stdout) as? [String: Any] else {
             throw StackError(.internalError, "python3 (PyJWT) printed no JSON object")
         }

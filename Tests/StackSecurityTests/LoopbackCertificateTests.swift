@@ -6,16 +6,7 @@ import Testing
 
 /// Runs openssl with arguments; returns stdout.
 private func openssl(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-    process.arguments = arguments
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    try ChildProcess.runBlocking("/usr/bin/openssl", arguments).stdout
 }
 
 @Suite("Loopback TLS certificate")

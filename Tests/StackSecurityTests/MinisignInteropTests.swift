@@ -6,58 +6,14 @@ import StackTestSupport
 
 /// Runs the real `minisign` (0.11, /usr/bin/minisign) with a time bound.
 enum MinisignTool {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     static let path = "/usr/bin/minisign"
 
     /// Runs `minisign args` in `directory`, feeding `input` on stdin (then EOF).
-    /// Output goes to files, so a chatty process can never block on a full pipe.
     static func run(_ arguments: [String], in directory: URL, input: String = "",
-                    timeout: Duration = .seconds(60)) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ["PATH": "/usr/bin:/bin", "MINISIGN_CONFIG_DIR": directory.path]
-        let token = UUID().uuidString.prefix(8)
-        let outURL = directory.appendingPathComponent(".out-\(token)")
-        let errURL = directory.appendingPathComponent(".err-\(token)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? out.close()
-            try? err.close()
-        }
-        let stdin = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                process.waitUntilExit()
-                throw StackError(.internalError, "minisign \(arguments) did not finish within \(timeout)")
-            }
-            usleep(10_000)
-        }
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
-                      stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
+                    timeout: Duration = .seconds(60)) throws -> ChildProcess.Result {
+        try ChildProcess.runBlocking(path, arguments, directory: directory,
+                                     environment: ["PATH": "/usr/bin:/bin", "MINISIGN_CONFIG_DIR": directory.path],
+                                     input: Data(input.utf8), timeout: timeout)
     }
 }
 

@@ -52,8 +52,8 @@ final class PlainStream: ByteStream, @unchecked Sendable {
 /// and body caps, keep-alive with header-read and idle timeouts, a connection cap, and
 /// chunked server-sent events. Blocking socket and TLS calls run on the server's own
 /// threads (one per connection, bounded by the cap), never on the cooperative pool.
-public final class HTTPServer: @unchecked Sendable {
-    // @unchecked Sendable: mutable state (listener, connections, stopped) is behind `state`.
+public final class HTTPServer: Sendable {
+    // Mutable state (listener, connections, stopped) lives in `state`, behind its lock.
 
     /// Limits and addresses.
     public struct Configuration: Sendable {

@@ -5,8 +5,8 @@ import StackCore
 /// itself, actor hops, continuations resumed by other threads) are run by that thread in
 /// ``run(until:)``. A request's handler thus runs on the thread that read the request,
 /// without a hand-off to another thread and back for each request.
-final class ThreadTaskExecutor: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `jobs` is only touched under its lock; `ready` is a semaphore.
+final class ThreadTaskExecutor: TaskExecutor, Sendable {
+    // `jobs` is only touched under its lock; `ready` is a semaphore.
     private let jobs = LockedBox([UnownedJob]())
     private let ready = DispatchSemaphore(value: 0)
 

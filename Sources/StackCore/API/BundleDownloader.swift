@@ -45,7 +45,8 @@ public struct BundleDownloader: Sendable {
     /// name remains to clean up or to swap), hashing while writing.
     /// - Parameters:
     ///   - url: The bundle URL.
-    ///   - progress: Bytes received so far and the total when announced.
+    ///   - progress: Bytes received so far, and the total when known (`nil` here: the
+    ///     length header arrives with the response, after the body).
     /// - Returns: The open file and its digests.
     /// - Throws: `download.forbidden_origin`, `download.too_large`, `download.failed`, `http.*`.
     public func download(_ url: String, progress: @escaping @Sendable (Int64, Int64?) -> Void = { _, _ in }) async throws -> Download {
@@ -83,9 +84,7 @@ public struct BundleDownloader: Sendable {
         let maxBytes: Int64
         let progress: @Sendable (Int64, Int64?) -> Void
         var bytes: Int64 = 0
-        var total: Int64?
         var failure: (any Error)?
-        var hashing = true
 
         init(handle: FileHandle, accumulator: any DigestAccumulator, maxBytes: Int64,
              progress: @escaping @Sendable (Int64, Int64?) -> Void) {
@@ -110,7 +109,7 @@ public struct BundleDownloader: Sendable {
                 failure = error
                 return false
             }
-            progress(bytes, total)
+            progress(bytes, nil)   // the length header arrives with the response, after the body
             return true
         }
     }

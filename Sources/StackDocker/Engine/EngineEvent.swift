@@ -60,9 +60,9 @@ extension Docker {
     }
 
     /// Splits a byte stream into lines (events arrive in arbitrary pieces).
-    /// @unchecked Sendable: `feed` is called by one transfer thread at a time (the HTTP
-    /// client delivers chunks sequentially); the lock makes that explicit.
-    final class LineSplitter: @unchecked Sendable {
+    /// `feed` is called by one transfer thread at a time (the HTTP client delivers chunks
+    /// sequentially); the buffer sits in a lock regardless.
+    final class LineSplitter: Sendable {
         private let buffer = LockedBox([UInt8]())
         func feed(_ chunk: [UInt8]) -> [[UInt8]] {
             buffer.withLock { pending in
@@ -80,8 +80,8 @@ extension Docker {
     }
 
     /// Reassembles the engine's 8-byte-framed log stream across arbitrary chunks.
-    final class FrameDemultiplexer: @unchecked Sendable {
-        // @unchecked Sendable: see LineSplitter; the state is behind a lock.
+    final class FrameDemultiplexer: Sendable {
+        // Like LineSplitter, the state is behind a lock.
         private let buffer = LockedBox([UInt8]())
         func feed(_ chunk: [UInt8]) -> String {
             buffer.withLock { pending in
