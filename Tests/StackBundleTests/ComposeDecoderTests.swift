@@ -1,13 +1,15 @@
 import Testing
 @testable import StackBundle
 import StackCore
+import StackTestSupport
 
 @Suite("compose decoding")
 struct ComposeDecoderTests {
     let decoder = LibYAMLManifestDecoder()
 
-    func decode(_ text: String) throws -> ComposeFile {
-        try decoder.decodeCompose(Array(text.utf8), path: "compose.yaml")
+    func decode(_ text: String, parameters: [String: String] = [:]) throws -> ComposeFile {
+        try decoder.decodeCompose(Array(text.utf8), path: "compose.yaml",
+                                  interpolation: ComposeInterpolation(values: parameters))
     }
 
     func service(_ body: String) throws -> ComposeService {
@@ -53,7 +55,7 @@ struct ComposeDecoderTests {
           data:
         configs: {app: {file: ./app.conf}}
         secrets: {token: {file: ./token}}
-        """)
+        """, parameters: ["DB_PASSWORD": "s3cret$"])
         #expect(file.name == "demo")
         #expect(file.other["version"] == .string("3.9"))
         #expect(file.other["x-common"] == .object(["restart": .string("unless-stopped")]))
@@ -82,7 +84,7 @@ struct ComposeDecoderTests {
         let db = try #require(file.services["db"])
         #expect(db.dependsOn == ["cache"])
         #expect(db.networks == ["back"])
-        #expect(db.environment == ["POSTGRES_PASSWORD": "${DB_PASSWORD}"], "never interpolated")
+        #expect(db.environment == ["POSTGRES_PASSWORD": "s3cret$"], "interpolated once, from parameters only")
     }
 
     @Test("environment in list form")
@@ -330,5 +332,62 @@ struct ComposeDecoderTests {
         expectStackError(.composeInvalid, contains: ["compose.yaml:3:17: services.web.ports[1]"]) {
             _ = try decode("services:\n  web:\n    ports: [80, {}]\n")
         }
+    }
+}
+
+@Suite("compose decoding: interpolation first, then short syntax (as Compose does)")
+struct ComposeInterpolationDecodingTests {
+    let decoder = LibYAMLManifestDecoder()
+
+    func service(_ body: String, _ values: [String: String], declared: Set<String> = []) throws -> ComposeService {
+        let file = try decoder.decodeCompose(Array("services:\n  web:\n    image: i\n\(body)".utf8), path: "compose.yaml",
+                                             interpolation: ComposeInterpolation(values: values, declared: declared))
+        return try #require(file.services["web"])
+    }
+
+    @Test("ports, volumes and healthcheck read from interpolated values")
+    func shortSyntax() throws {
+        let web = try service("""
+                ports: ["${PORT}:80", "${IF:-0.0.0.0}:53:53/udp", "${RANGE:-8000-8001}:9000-9001"]
+                volumes: ["${DIR:-./data}:/data", "data:${TARGET}", "cache:/x${SUB:-/y}:ro"]
+                healthcheck: {test: [CMD, true], interval: "${EVERY:-5s}", start_interval: 1s}
+            """, ["PORT": "8080", "TARGET": "/srv"], declared: ["IF", "RANGE", "DIR", "SUB", "EVERY"])
+        #expect(web.ports == [ComposePort(target: 80, published: "8080"),
+                              ComposePort(target: 53, published: "53", hostIP: "0.0.0.0", proto: "udp"),
+                              ComposePort(target: 9000, targetEnd: 9001, published: "8000-8001")])
+        #expect(web.volumes.map(\.type) == [.bind, .volume, .volume])
+        #expect(web.volumes.map(\.source) == ["./data", "data", "cache"])
+        #expect(web.volumes.map(\.target) == ["/data", "/srv", "/x/y"])
+        #expect(web.volumes[2].readOnly)
+        #expect(web.healthcheck?.interval == "5s")
+        #expect(web.healthcheck?.startInterval == "1s")
+    }
+
+    @Test("a plain ${PORT} becomes the integer it resolves to; a quoted one stays text")
+    func scalarTypes() throws {
+        let web = try service("    ports:\n      - ${PORT}\n      - \"${PORT}\"\n    mem_limit: ${MEM}\n", ["PORT": "8080", "MEM": "64m"])
+        #expect(web.ports == [ComposePort(target: 8080), ComposePort(target: 8080)])
+        #expect(web.memLimit == 64 << 20)
+    }
+
+    @Test("host variables are refused everywhere, keys included as written", arguments: [
+        "    command: ls ${HOME}\n",
+        "    volumes: [\"data:/x${HOME}\"]\n",
+        "    healthcheck: {test: [CMD, true], interval: \"${PATH}\"}\n",
+        "    environment: [\"A=$USER\"]\n",
+        "    x-extra: {path: $PWD}\n",
+        "    labels: {who: \"${A:-${USER}}\"}\n",
+        "    entrypoint: [sh, \"${}\"]\n",
+    ])
+    func hostVariables(body: String) throws {
+        let error = stackError { _ = try service(body, ["A": ""]) }
+        #expect(error?.code == .policyInterpolation, "\(body)")
+        #expect(error?.message.contains("compose.yaml:") == true)
+    }
+
+    @Test("$$ stays a literal dollar and is never looked up")
+    func escapes() throws {
+        let web = try service("    command: echo $$HOME ${A}\n", ["A": "x"])
+        #expect(web.command == .shell("echo $HOME x"))
     }
 }

@@ -139,7 +139,8 @@ struct ManifestDecoderTests {
         (base + "ports: {web: 80}\n", "manifest.invalid_field", ["stack.yaml:4:8: ports", "list", "found mapping"]),
         (base + "ports: [80]\n", "manifest.invalid_field", ["ports[0]"]),
         // Volumes.
-        (base + "volumes: [Data]\n", "manifest.invalid_field", ["volumes[0]"]),
+        (base + "volumes: [.data]\n", "manifest.invalid_field", ["volumes[0]"]),
+        (base + "volumes: [data, Data]\n", "manifest.invalid_field", ["volumes[1]", "twice"]),
         (base + "volumes: [../up]\n", "manifest.invalid_field", ["volumes[0]"]),
         (base + "volumes: [data, data]\n", "manifest.invalid_field", ["stack.yaml:4:17: volumes[1]", "twice"]),
         // Capabilities.
@@ -148,7 +149,7 @@ struct ManifestDecoderTests {
         (base + "capabilities: [CAP_]\n", "manifest.invalid_field", ["capabilities[0]"]),
         (base + "capabilities: [CHOWN, CAP_CHOWN]\n", "manifest.invalid_field", ["capabilities[1]", "twice"]),
         // Parameters.
-        (base + "parameters: [{name: admin}]\n", "manifest.invalid_field", ["parameters[0].name"]),
+        (base + "parameters: [{name: ad-min}]\n", "manifest.invalid_field", ["parameters[0].name"]),
         (base + "parameters: [{name: 1A}]\n", "manifest.invalid_field", ["parameters[0].name"]),
         (base + "parameters: [{name: A, type: float}]\n", "manifest.invalid_field", ["parameters[0].type"]),
         (base + "parameters: [{name: A}, {name: A}]\n", "manifest.invalid_field", ["parameters[1].name", "twice"]),

@@ -34,10 +34,10 @@ actor ProcessTableRuntime: ContainerRuntime {
     static let failed = StackError.Code("example.failed", exit: .runtime)
 
     func up(_ stack: RunnableStack) async throws {
-        let name = stack.manifest.name
+        let name = stack.name
         // Create first, as a real engine would (containers, network)…
-        table[name] = Row(services: stack.compose.services.keys.sorted(), state: .partial,
-                          log: ["created from \(stack.bundleDirectory.lastPathComponent), digest \(stack.digest)"])
+        table[name] = Row(services: stack.plan.services.map(\.name), state: .partial,
+                          log: ["created from \(stack.bundleDirectory.lastPathComponent), digest \(stack.plan.bundleDigest ?? "")"])
         if failingUp.contains(name) {
             // …and on failure remove what was made before throwing: the contract of `up`.
             table[name] = nil
@@ -106,14 +106,6 @@ struct StubSignatureVerifier: SignatureVerifier {
     }
 }
 
-/// A ``BundleScanner`` that finds nothing.
-struct EmptyScanner: BundleScanner {
-    func scan(manifest: Manifest, compose: ComposeFile, entries: [BundleEntry],
-              policy: IsolationPolicy) -> ScanReport {
-        ScanReport(findings: [])
-    }
-}
-
 /// An ``ApprovalPrompter`` with a fixed answer that records what it was asked.
 struct StubPrompter: ApprovalPrompter {
     let decision: ApprovalDecision
@@ -143,6 +135,7 @@ struct ExampleRuntimeAdapterTests {
         let store = InMemoryStateStore()
         let runtime: ProcessTableRuntime
         let prompter: StubPrompter
+        let installer: StackInstaller
         let runner: StackRunner
 
         init(_ label: String, decision: ApprovalDecision = .approved, failingUp: Set<String> = [],
@@ -158,18 +151,15 @@ struct ExampleRuntimeAdapterTests {
 
             var runtimes = RuntimeRegistry()
             if registerExample { runtimes.register(runtime) }
-            let pipeline = BundlePipeline(
-                workflow: BundleWorkflow(format: InMemoryArchiveFormat(InMemoryArchiveFormat.validItems),
-                                         decoder: StubManifestDecoder(manifest: Self.manifest, compose: Self.compose)),
-                digester: StubDigester(),
-                verifier: StubSignatureVerifier(fields: ["stack": "hello-web", "version": "1.2.0"]),
-                scanner: EmptyScanner(),
-                ledger: VersionLedger(store: store))
-            runner = StackRunner(home: home, pipeline: pipeline, runtimes: runtimes, prompter: prompter,
-                                 store: store)
+            let workflow = BundleWorkflow(format: InMemoryArchiveFormat(InMemoryArchiveFormat.validItems),
+                                          decoder: StubManifestDecoder(manifest: Self.manifest, compose: Self.compose))
+            installer = StackInstaller(home: home, workflow: workflow, digester: StubDigester(),
+                                       verifier: StubSignatureVerifier(fields: ["stack": "hello-web", "version": "1.2.0"]),
+                                       planner: StackPlanner(), runtimes: runtimes, prompter: prompter, store: store)
+            runner = StackRunner(home: home, workflow: workflow, planner: StackPlanner(), runtimes: runtimes, store: store)
         }
 
-        var options: RunOptions { RunOptions(verification: VerificationOptions(signature: Array("sig".utf8))) }
+        var options: InstallOptions { InstallOptions(verification: VerificationOptions(signature: Array("sig".utf8))) }
         var stackDirectory: URL { home.stacksDirectory.appendingPathComponent("hello-web") }
 
         /// The error `body` throws, as a `StackError`.
@@ -195,7 +185,7 @@ struct ExampleRuntimeAdapterTests {
     @Test("a successful run installs, records and runs the stack on the example runtime")
     func runs() async throws {
         let scene = try Scene("example-run")
-        let status = try await scene.runner.run(scene.bundle, options: scene.options)
+        let status = try await scene.installer.run(scene.bundle, options: scene.options)
 
         #expect(status.state == .running)
         #expect(status.record.status == .running)
@@ -223,7 +213,7 @@ struct ExampleRuntimeAdapterTests {
     @Test("a declined approval is approval.declined (exit 6): nothing recorded, unpacked or started")
     func declined() async throws {
         let scene = try Scene("example-declined", decision: .declined(reason: "no thanks"))
-        let error = await scene.error { _ = try await scene.runner.run(scene.bundle, options: scene.options) }
+        let error = await scene.error { _ = try await scene.installer.run(scene.bundle, options: scene.options) }
 
         #expect(error?.code == .approvalDeclined)
         #expect(error?.exitStatus == .declined)
@@ -234,20 +224,71 @@ struct ExampleRuntimeAdapterTests {
         #expect(try contents(of: scene.home.tmpDirectory) == [])
     }
 
+    @Test("the install reports its steps in order, the plan before approval, the status last")
+    func eventsInOrder() async throws {
+        let scene = try Scene("example-events")
+        var seen: [String] = []
+        for try await event in scene.installer.install(scene.bundle, options: scene.options) {
+            switch event {
+            case .phase(let state): seen.append(state.rawValue)
+            case .planned(let plan, let changes): seen.append("planned \(plan.services.map(\.name)) \(changes == nil)")
+            case .finished(let status): seen.append("finished \(status.state.rawValue)")
+            }
+        }
+        #expect(seen == ["verifying", "planned [\"db\", \"web\"] true", "awaiting_approval", "unpacking", "starting",
+                         "finished running"])
+        let request = try #require(scene.prompter.requests.withLock { $0.first })
+        #expect(request.plan?.services.map(\.name) == ["db", "web"])
+        #expect(request.changes == nil)
+    }
+
+    @Test("a trusted stack skips the prompt unless its plan raises a privilege since the last approved plan")
+    func trustedRaisingAsks() async throws {
+        let scene = try Scene("example-trusted", decision: .declined(reason: "not now"))
+        #expect(try TrustedStacks(home: scene.home).add(.init(name: "hello-web")))
+        // The first install of a trusted stack runs without asking.
+        _ = try await scene.installer.run(scene.bundle, options: scene.options)
+        #expect(scene.prompter.requests.withLock { $0.isEmpty })
+        try await scene.runner.remove("hello-web", purge: false)
+        // The last approved plan had no egress; this one asks for it: a raise, so the user is asked.
+        var previous = try #require(try ApprovedPlans(store: scene.store).plan("hello-web"))
+        previous.services = previous.services.map { var s = $0; s.resources.memory /= 2; return s }
+        try ApprovedPlans(store: scene.store).save(previous)
+        let error = await scene.error { _ = try await scene.installer.run(scene.bundle, options: scene.options) }
+        #expect(error?.code == .approvalDeclined)
+        let request = try #require(scene.prompter.requests.withLock { $0.first })
+        #expect(request.changes?.contains { $0.kind == .limitRaised && $0.raisesPrivilege } == true)
+        #expect(request.summary.contains { $0.hasPrefix("  ! ") })
+    }
+
     @Test("--yes skips the prompt")
     func assumeYes() async throws {
         let scene = try Scene("example-yes", decision: .declined(reason: "would decline"))
         var options = scene.options
         options.assumeYes = true
-        let status = try await scene.runner.run(scene.bundle, options: options)
+        let status = try await scene.installer.run(scene.bundle, options: options)
         #expect(status.state == .running)
         #expect(scene.prompter.requests.withLock { $0.isEmpty })
     }
 
-    @Test("a failing runtime.up records the stack as failed, and the runtime left nothing running")
+    @Test("a failing first start undoes the install: no record, no files, nothing running")
+    func upFailsUndone() async throws {
+        let scene = try Scene("example-up-undone", failingUp: ["hello-web"])
+        let error = await scene.error { _ = try await scene.installer.run(scene.bundle, options: scene.options) }
+        #expect(error?.code == ProcessTableRuntime.failed)
+        #expect(error?.exitStatus == .runtime)
+        #expect(try await scene.runner.list().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: scene.stackDirectory.path))
+        #expect(try contents(of: scene.home.tmpDirectory) == [])
+        #expect(try await scene.runtime.status(stackName: "hello-web") == .absent)
+    }
+
+    @Test("with keepFailed, a failing runtime.up records the stack as failed, and the runtime left nothing running")
     func upFails() async throws {
         let scene = try Scene("example-up-fails", failingUp: ["hello-web"])
-        let error = await scene.error { _ = try await scene.runner.run(scene.bundle, options: scene.options) }
+        var options = scene.options
+        options.keepFailed = true
+        let error = await scene.error { _ = try await scene.installer.run(scene.bundle, options: options) }
 
         #expect(error?.code == ProcessTableRuntime.failed)
         #expect(error?.exitStatus == .runtime)
@@ -262,7 +303,7 @@ struct ExampleRuntimeAdapterTests {
           arguments: [false, true])
     func remove(purge: Bool) async throws {
         let scene = try Scene("example-remove")
-        _ = try await scene.runner.run(scene.bundle, options: scene.options)
+        _ = try await scene.installer.run(scene.bundle, options: scene.options)
         let data = scene.home.volumesDirectory(name: "hello-web").appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
 
@@ -278,7 +319,7 @@ struct ExampleRuntimeAdapterTests {
     @Test("a flavor nobody registered is runtime.unknown_flavor (exit 5) before anything is installed")
     func unknownFlavor() async throws {
         let scene = try Scene("example-unknown", registerExample: false)
-        let error = await scene.error { _ = try await scene.runner.run(scene.bundle, options: scene.options) }
+        let error = await scene.error { _ = try await scene.installer.run(scene.bundle, options: scene.options) }
         #expect(error?.code == .runtimeUnknownFlavor)
         #expect(error?.exitStatus == .runtime)
         #expect(try await scene.runner.list().isEmpty)
@@ -292,7 +333,7 @@ struct RunPipelineResidueTests {
     func commitFails() async throws {
         let scene = try ExampleRuntimeAdapterTests.Scene("residue-commit")
         try Data("in the way".utf8).write(to: scene.stackDirectory)
-        let error = await scene.error { _ = try await scene.runner.run(scene.bundle, options: scene.options) }
+        let error = await scene.error { _ = try await scene.installer.run(scene.bundle, options: scene.options) }
         #expect(error != nil)
         #expect(error?.code == .ioFailed || error?.code == .destinationExists, "\(String(describing: error))")
         #expect(try await scene.runner.list().isEmpty)
@@ -304,9 +345,9 @@ struct RunPipelineResidueTests {
     @Test("a second run of an installed stack is stack.exists and changes nothing")
     func secondRun() async throws {
         let scene = try ExampleRuntimeAdapterTests.Scene("residue-second")
-        _ = try await scene.runner.run(scene.bundle, options: scene.options)
+        _ = try await scene.installer.run(scene.bundle, options: scene.options)
         let before = try await scene.runner.status("hello-web").record
-        let error = await scene.error { _ = try await scene.runner.run(scene.bundle, options: scene.options) }
+        let error = await scene.error { _ = try await scene.installer.run(scene.bundle, options: scene.options) }
         #expect(error?.code == .stackExists)
         #expect(try await scene.runner.status("hello-web").record == before)
         #expect(try contents(of: scene.home.tmpDirectory) == [])

@@ -122,7 +122,7 @@ struct RecordingManifestDecoder: ManifestDecoder {
         return try stub.decodeManifest(bytes, path: path)
     }
 
-    func decodeCompose(_ bytes: [UInt8], path: String) throws -> ComposeFile {
+    func decodeCompose(_ bytes: [UInt8], path: String, interpolation: ComposeInterpolation) throws -> ComposeFile {
         documents.withLock { $0.append(Document(kind: "compose", path: path, bytes: bytes)) }
         return try stub.decodeCompose(bytes, path: path)
     }

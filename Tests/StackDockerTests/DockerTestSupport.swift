@@ -12,7 +12,7 @@ struct LiveStack {
     let home: StackHome
     let stack: RunnableStack
     let tmp: TemporaryDirectory
-    var name: String { stack.manifest.name }
+    var name: String { stack.name }
 
     /// Builds a home, writes `files` as the unpacked bundle, and prepares a runnable stack
     /// named `prefix-<random>` (unique, so tests can run in parallel).
@@ -33,10 +33,11 @@ struct LiveStack {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(text.utf8).write(to: url)
         }
-        let stack = RunnableStack(manifest: manifest, compose: compose, bundleDirectory: bundle,
+        var plan = try PlanFixture.plan(compose, manifest: manifest, files: files.keys.sorted())
+        plan.bundleDigest = String(repeating: "ab", count: 32)
+        let stack = RunnableStack(plan: plan, bundleDirectory: bundle,
                                   runDirectory: home.runDirectory(name: name),
-                                  volumesDirectory: home.volumesDirectory(name: name),
-                                  digest: String(repeating: "ab", count: 32), egressApproved: egress)
+                                  volumesDirectory: home.volumesDirectory(name: name))
         let engine = try Docker.EngineClient(http: CurlHTTPClient())
         let runtime = Docker.ComposeRuntime(engine: engine, home: home,
                                             environment: ProcessInfo.processInfo.environment, stopTimeout: 1)

@@ -23,17 +23,19 @@ struct HardenedRendererTests {
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/hello-web")
         let decoder = LibYAMLManifestDecoder()
         let manifest = try decoder.decodeManifest([UInt8](try Data(contentsOf: root.appendingPathComponent("stack.yaml"))), path: "stack.yaml")
-        let compose = try decoder.decodeCompose([UInt8](try Data(contentsOf: root.appendingPathComponent("compose.yaml"))), path: "compose.yaml")
+        let compose = try decoder.decodeCompose([UInt8](try Data(contentsOf: root.appendingPathComponent("compose.yaml"))), path: "compose.yaml",
+                                              interpolation: ComposeInterpolation(parameters: manifest.parameters))
         return (manifest, compose)
     }
 
-    func render(_ compose: ComposeFile, manifest: Manifest? = nil, egress: Bool = false,
-                parameters: [String: String]? = nil) throws -> (String, TemporaryDirectory, URL, URL) {
+    func render(_ compose: ComposeFile, manifest: Manifest? = nil, egress: Bool = false) throws -> (String, TemporaryDirectory, URL, URL) {
         let (tmp, bundle, volumes) = try Self.bundle()
-        let manifest = manifest ?? Manifest(name: "hello-web", version: SemanticVersion("1.0.0")!)
-        let rendered = try Docker.HardenedRenderer().render(compose, context: Docker.RenderContext(
-            manifest: manifest, bundleDirectory: bundle, volumesDirectory: volumes,
-            digest: String(repeating: "0", count: 64), egressApproved: egress, parameters: parameters))
+        var manifest = manifest ?? Manifest(name: "hello-web", version: SemanticVersion("1.0.0")!)
+        manifest.network.egress = egress
+        var plan = try PlanFixture.plan(compose, manifest: manifest, files: ["www/index.html"])
+        plan.bundleDigest = String(repeating: "0", count: 64)
+        let rendered = Docker.HardenedRenderer().render(plan, context: Docker.RenderContext(
+            bundleDirectory: bundle.resolvingSymlinksInPath(), volumesDirectory: volumes))
         let real = bundle.resolvingSymlinksInPath().path
         let text = rendered.json.replacingOccurrences(of: real, with: "$BUNDLE")
             .replacingOccurrences(of: volumes.path, with: "$VOLUMES")
@@ -79,67 +81,105 @@ struct HardenedRendererTests {
         #expect(!text.contains("0.0.0.0"))
     }
 
-    @Test("parameters interpolate; host variables never do; literal dollars are escaped")
+    @Test("parameters interpolate once, in the decoder; literal dollars reach Compose escaped")
     func interpolation() throws {
         var manifest = Manifest(name: "hello-web", version: SemanticVersion("1.0.0")!)
         manifest.parameters = [Manifest.Parameter(name: "ADMIN_EMAIL", defaultValue: "a@b.c")]
-        let service = ComposeService(image: "i", command: .shell("echo ${ADMIN_EMAIL} $$HOME cost$ 5"),
-                                     environment: ["MAIL": "${ADMIN_EMAIL:-none}", "ADMIN_EMAIL": nil])
-        let (text, _, _, _) = try render(ComposeFile(services: ["web": service]), manifest: manifest)
+        let yaml = """
+            services:
+              web:
+                image: i
+                command: echo ${ADMIN_EMAIL} $$HOME cost$ 5
+                environment: {MAIL: "${ADMIN_EMAIL:-none}", ADMIN_EMAIL: null}
+            """
+        let compose = try LibYAMLManifestDecoder().decodeCompose(Array(yaml.utf8), path: "compose.yaml",
+                                                                 interpolation: ComposeInterpolation(parameters: manifest.parameters))
+        let (text, _, _, _) = try render(compose, manifest: manifest)
         #expect(text.contains("\"echo a@b.c $$HOME cost$$ 5\""))
         #expect(text.contains("\"MAIL\": \"a@b.c\""))
         #expect(text.contains("\"ADMIN_EMAIL\": \"a@b.c\""))
     }
 
-    static let rejections: [(String, StackError.Code, ComposeService)] = [
-        ("${HOME} in a command", .policyInterpolation, ComposeService(image: "i", command: .shell("ls ${HOME}"))),
-        ("$USER in an image", .policyInterpolation, ComposeService(image: "busybox:$USER")),
-        ("bare environment name from the host", .policyInterpolation, ComposeService(image: "i", environment: ["PATH": nil])),
-        ("absolute host path", StackError.Code("policy.host_path", exit: .policy),
+    @Test("nothing reaches Compose with an unescaped $: every string of the rendered file is checked")
+    func noUnresolvedDollar() throws {
+        let service = ComposeService(image: "i$x", command: .exec(["a$", "$$b", "${C}"]), environment: ["E": "$F ${G:-h}"],
+                                     volumes: [ComposeMount(type: .volume, source: "data", target: "/d$ata")],
+                                     healthcheck: ComposeHealthcheck(test: ["CMD", "$x"], interval: "1$s"),
+                                     user: "1$00", workingDir: "/w$", labels: ["l": "$l"],
+                                     other: ["stop_signal": .string("SIG$TERM"), "hostname": .string("h$")])
+        var manifest = Manifest(name: "hello-web", version: SemanticVersion("1.0.0")!)
+        manifest.volumes = ["data"]
+        let (text, _, _, _) = try render(ComposeFile(services: ["web": service]), manifest: manifest)
+        let placeholders = text.replacingOccurrences(of: "$VOLUMES", with: "/volumes").replacingOccurrences(of: "$BUNDLE", with: "/bundle")
+        let object = try JSONSerialization.jsonObject(with: Data(placeholders.utf8))
+        var strings: [String] = []
+        func walk(_ value: Any) {
+            if let s = value as? String { strings.append(s) }
+            if let a = value as? [Any] { a.forEach(walk) }
+            if let o = value as? [String: Any] { o.values.forEach(walk) }
+        }
+        walk(object)
+        #expect(strings.count > 20)
+        for string in strings {
+            // Compose reads `$$` as a literal `$`; any other `$` would be interpolated.
+            let unescaped = string.replacingOccurrences(of: "$$", with: "")
+            #expect(!unescaped.contains("$"), "unescaped $ in \(string)")
+        }
+        #expect(text.contains("\"$$F ${G:-h}\"".replacingOccurrences(of: "${", with: "$${")))
+    }
+
+    static let rejections: [(String, String, ComposeService)] = [
+        ("bare environment name from the host", "policy.interpolation", ComposeService(image: "i", environment: ["PATH": nil])),
+        ("absolute host path", "policy.host_path",
          ComposeService(image: "i", volumes: [ComposeMount(type: .bind, source: "/etc", target: "/host")])),
-        ("home directory", StackError.Code("policy.host_path", exit: .policy),
+        ("home directory", "policy.host_path",
          ComposeService(image: "i", volumes: [ComposeMount(type: .bind, source: "~/.ssh", target: "/k")])),
-        ("relative escape", .policyBindEscape,
+        ("relative escape", "policy.bind_escape",
          ComposeService(image: "i", volumes: [ComposeMount(type: .bind, source: "./www/../../secret", target: "/s")])),
-        ("missing bind source", .policyBindMissing,
+        ("missing bind source", "policy.bind_missing",
          ComposeService(image: "i", volumes: [ComposeMount(type: .bind, source: "./nothing", target: "/n")])),
-        ("symlink out of the bundle", .policyBindEscape,
-         ComposeService(image: "i", volumes: [ComposeMount(type: .bind, source: "./link", target: "/l")])),
-        ("mount target with ..", .policyMount,
+        ("mount target with ..", "policy.mount",
          ComposeService(image: "i", volumes: [ComposeMount(type: .bind, source: "./www", target: "/a/../etc")])),
-        ("undeclared named volume", .policyMount,
+        ("relative mount target", "policy.mount",
+         ComposeService(image: "i", volumes: [ComposeMount(type: .volume, source: nil, target: "data")])),
+        ("undeclared named volume", "policy.volume_undeclared",
          ComposeService(image: "i", volumes: [ComposeMount(type: .volume, source: "other", target: "/d")])),
-        ("cap_add SYS_ADMIN", StackError.Code("policy.capability", exit: .policy), ComposeService(image: "i", capAdd: ["SYS_ADMIN"])),
-        ("host network", StackError.Code("policy.host_namespace", exit: .policy), ComposeService(image: "i", networkMode: "host")),
-        ("container network", StackError.Code("policy.host_namespace", exit: .policy),
-         ComposeService(image: "i", networkMode: "container:abc")),
-        ("memory over the ceiling", .policyResources, ComposeService(image: "i", memLimit: 64 << 30)),
-        ("cpus over the ceiling", .policyResources, ComposeService(image: "i", cpus: 64)),
-        ("pids over the ceiling", .policyResources, ComposeService(image: "i", pidsLimit: 1_000_000)),
-        ("no image", .policyMount, ComposeService(command: .shell("true"))),
+        ("cap_add SYS_ADMIN", "policy.capability", ComposeService(image: "i", capAdd: ["SYS_ADMIN"])),
+        ("host network", "policy.host_namespace", ComposeService(image: "i", networkMode: "host")),
+        ("container network", "policy.host_namespace", ComposeService(image: "i", networkMode: "container:abc")),
+        ("a named network mode", "policy.network_mode", ComposeService(image: "i", networkMode: "other")),
+        ("memory over the ceiling", "policy.resources", ComposeService(image: "i", memLimit: 64 << 30)),
+        ("memory under the engine's minimum", "policy.resources", ComposeService(image: "i", memLimit: 1 << 20)),
+        ("cpus over the ceiling", "policy.resources", ComposeService(image: "i", cpus: 64)),
+        ("pids over the ceiling", "policy.resources", ComposeService(image: "i", pidsLimit: 1_000_000)),
+        ("no image", "policy.no_image", ComposeService(command: .shell("true"))),
+        ("an image mount", "policy.mount_type",
+         ComposeService(image: "i", volumes: [ComposeMount(type: .image, source: "other:1", target: "/img")])),
+        ("a port range of 65535 ports", "policy.ports",
+         ComposeService(image: "i", ports: [ComposePort(target: 1, targetEnd: 65_535, published: "1-65535")])),
+        ("ulimit rtprio", "policy.ulimits", ComposeService(image: "i", other: ["ulimits": .object(["rtprio": .int(99)])])),
+        ("ulimit nproc above the pids limit", "policy.ulimits",
+         ComposeService(image: "i", other: ["ulimits": .object(["nproc": .int(100_000)])])),
+        ("extends within the file", "policy.extends_file",
+         ComposeService(image: "i", other: ["extends": .object(["service": .string("base")])])),
     ]
 
-    @Test("what the scan rejects, the renderer refuses too (defence in depth)",
+    @Test("what the policy rejects never becomes a plan, so it can never be rendered",
           arguments: rejections.indices)
     func rejects(_ index: Int) throws {
         let (name, code, service) = Self.rejections[index]
-        let (tmp, bundle, volumes) = try Self.bundle()
-        try FileManager.default.createSymbolicLink(atPath: bundle.appendingPathComponent("link").path,
-                                                   withDestinationPath: tmp.url.path)
+        let manifest = Manifest(name: "hello-web", version: SemanticVersion("1.0.0")!)
         let error = stackError {
-            _ = try Docker.HardenedRenderer().render(ComposeFile(services: ["web": service]), context: Docker.RenderContext(
-                manifest: Manifest(name: "hello-web", version: SemanticVersion("1.0.0")!), bundleDirectory: bundle,
-                volumesDirectory: volumes, digest: "d"))
+            _ = try PlanFixture.plan(ComposeFile(services: ["web": service]), manifest: manifest, files: ["www/index.html"])
         }
-        #expect(error?.code == code, "\(name): \(String(describing: error))")
+        #expect(error?.code.rawValue == code, "\(name): \(String(describing: error))")
         #expect(error?.exitStatus == .policy)
     }
 
     @Test("injected controls are present on every service and bundle labels cannot override them")
     func injected() throws {
-        let service = ComposeService(image: "i", labels: ["lol.stack.name": "spoof", "app": "x"],
-                                     capAdd: ["net_bind_service"], securityOpt: ["seccomp:unconfined"],
-                                     privileged: true, other: ["container_name": .string("fixed"), "init": .bool(true)])
+        let service = ComposeService(image: "i", labels: ["app": "x"],
+                                     capAdd: ["net_bind_service"], other: ["container_name": .string("fixed")])
         let (text, _, _, _) = try render(ComposeFile(services: ["web": service]))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let web = try #require((object["services"] as? [String: Any])?["web"] as? [String: Any])
@@ -162,46 +202,49 @@ struct HardenedRendererTests {
 
 @Suite("Hardened renderer: env files, deploy limits, volume owners, compose in a folder")
 struct HardenedRendererExtraTests {
+    func render(_ plan: StackPlan) throws -> (Docker.RenderedCompose, URL, URL, TemporaryDirectory) {
+        let (tmp, bundle, volumes) = try HardenedRendererTests.bundle()
+        let rendered = Docker.HardenedRenderer().render(plan, context: Docker.RenderContext(
+            bundleDirectory: bundle.resolvingSymlinksInPath(), volumesDirectory: volumes))
+        return (rendered, bundle, volumes, tmp)
+    }
+
     @Test("env_file values are merged literally (dollars escaped); environment wins; outside paths are refused")
     func envFile() throws {
-        let (tmp, bundle, volumes) = try HardenedRendererTests.bundle()
-        try Data("# comment\nA=1\nPRICE=5$\nQUOTED=\"x y\"\nexport B=2\n".utf8).write(to: bundle.appendingPathComponent("app.env"))
+        let manifest = Manifest(name: "s", version: SemanticVersion("1.0.0")!)
         let service = ComposeService(image: "i", environment: ["A": "override"], other: ["env_file": .string("./app.env")])
-        let context = Docker.RenderContext(manifest: Manifest(name: "s", version: SemanticVersion("1.0.0")!),
-                                           bundleDirectory: bundle, volumesDirectory: volumes, digest: "d")
-        let text = try Docker.HardenedRenderer().render(ComposeFile(services: ["web": service]), context: context).json
+        let plan = try PlanFixture.plan(ComposeFile(services: ["web": service]), manifest: manifest,
+                                        envFiles: ["app.env": Array("# comment\nA=1\nPRICE=5$\nQUOTED=\"x y\"\nexport B=2\n".utf8)])
+        let (rendered, _, _, tmp) = try render(plan)
+        defer { withExtendedLifetime(tmp) {} }
+        let text = rendered.json
         #expect(text.contains("\"A\": \"override\""))
         #expect(text.contains("\"PRICE\": \"5$$\""))
         #expect(text.contains("\"QUOTED\": \"x y\""))
         #expect(text.contains("\"B\": \"2\""))
         #expect(!text.contains("env_file"))
-        defer { withExtendedLifetime(tmp) {} }
         for outside in ["/etc/environment", "../../etc/environment"] {
             let bad = ComposeService(image: "i", other: ["env_file": .array([.string(outside)])])
-            let error = stackError { _ = try Docker.HardenedRenderer().render(ComposeFile(services: ["web": bad]), context: context) }
+            let error = stackError { _ = try PlanFixture.plan(ComposeFile(services: ["web": bad]), manifest: manifest) }
             #expect(error?.code.rawValue == "policy.env_file", "\(outside)")
         }
     }
 
     @Test("deploy.resources.limits are applied when the service sets no limit of its own")
     func deployLimits() throws {
-        let (tmp, bundle, volumes) = try HardenedRendererTests.bundle()
-        defer { withExtendedLifetime(tmp) {} }
         let service = ComposeService(image: "i", other: ["deploy": .object(["resources": .object(["limits": .object([
             "cpus": .string("0.25"), "memory": .string("32m"), "pids": .int(32)])])])])
-        let context = Docker.RenderContext(manifest: Manifest(name: "s", version: SemanticVersion("1.0.0")!),
-                                           bundleDirectory: bundle, volumesDirectory: volumes, digest: "d")
-        let text = try Docker.HardenedRenderer().render(ComposeFile(services: ["web": service]), context: context).json
-        #expect(text.contains("\"cpus\": 0.25"))
-        #expect(text.contains("\"mem_limit\": \(32 << 20)"))
-        #expect(text.contains("\"pids_limit\": 32"))
+        let plan = try PlanFixture.plan(ComposeFile(services: ["web": service]),
+                                        manifest: Manifest(name: "s", version: SemanticVersion("1.0.0")!))
+        let (rendered, _, _, tmp) = try render(plan)
+        defer { withExtendedLifetime(tmp) {} }
+        #expect(rendered.json.contains("\"cpus\": 0.25"))
+        #expect(rendered.json.contains("\"mem_limit\": \(32 << 20)"))
+        #expect(rendered.json.contains("\"pids_limit\": 32"))
     }
 
     @Test("a volume mounted by a numeric user is owned by that user; binds resolve from the compose file's folder")
     func ownersAndFolder() throws {
-        let (tmp, bundle, volumes) = try HardenedRendererTests.bundle()
-        defer { withExtendedLifetime(tmp) {} }
-        try FileManager.default.createDirectory(at: bundle.appendingPathComponent("deploy/conf"), withIntermediateDirectories: true)
         var manifest = Manifest(name: "s", version: SemanticVersion("1.0.0")!)
         manifest.compose = "deploy/compose.yaml"
         manifest.volumes = ["data"]
@@ -210,8 +253,10 @@ struct HardenedRendererExtraTests {
             ComposeMount(type: .bind, source: "../www", target: "/www"),
             ComposeMount(type: .volume, source: "data", target: "/data"),
         ], user: "1000:2000")
-        let rendered = try Docker.HardenedRenderer().render(ComposeFile(services: ["web": service]), context: Docker.RenderContext(
-            manifest: manifest, bundleDirectory: bundle, volumesDirectory: volumes, digest: "d"))
+        let plan = try PlanFixture.plan(ComposeFile(services: ["web": service]), manifest: manifest,
+                                        files: ["deploy/conf/a.conf", "www/index.html"])
+        let (rendered, bundle, volumes, tmp) = try render(plan)
+        defer { withExtendedLifetime(tmp) {} }
         let real = bundle.resolvingSymlinksInPath().path
         #expect(rendered.json.contains("\"\(real)/deploy/conf:/conf:ro\""))
         #expect(rendered.json.contains("\"\(real)/www:/www:ro\""))

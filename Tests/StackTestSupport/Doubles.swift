@@ -21,7 +21,7 @@ public struct StubManifestDecoder: ManifestDecoder {
         return manifest
     }
 
-    public func decodeCompose(_ bytes: [UInt8], path: String) throws -> ComposeFile {
+    public func decodeCompose(_ bytes: [UInt8], path: String, interpolation: ComposeInterpolation) throws -> ComposeFile {
         if let failure { throw failure }
         return compose
     }

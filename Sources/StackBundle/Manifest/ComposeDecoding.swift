@@ -1,8 +1,9 @@
 import StackCore
 
 /// Decodes a Docker Compose document into StackCore's compose model. Typed keys are
-/// checked for their shape; every other key is kept verbatim in `other`. Nothing is
-/// interpolated: `${VAR}` stays as written.
+/// checked for their shape; every other key is kept verbatim in `other`. The document was
+/// interpolated before (``YAMLNode/interpolated(with:path:)``), so short syntax is read
+/// from final values, as Compose does.
 enum ComposeDecoding {
     /// Whether `name` is a compose service name: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most
     /// 255 bytes.
@@ -235,7 +236,8 @@ enum ComposeDecoding {
 
     // MARK: Healthcheck
 
-    static let healthcheckKeys: Set<String> = ["test", "interval", "timeout", "retries", "start_period", "disable"]
+    static let healthcheckKeys: Set<String> = ["test", "interval", "timeout", "retries", "start_period",
+                                                "start_interval", "disable"]
 
     static func healthcheck(_ field: YAMLField) throws -> ComposeHealthcheck {
         var check = ComposeHealthcheck()
@@ -257,6 +259,7 @@ enum ComposeDecoding {
             case "interval": check.interval = try f.string("a duration such as 30s")
             case "timeout": check.timeout = try f.string("a duration such as 30s")
             case "start_period": check.startPeriod = try f.string("a duration such as 30s")
+            case "start_interval": check.startInterval = try f.string("a duration such as 5s")
             case "retries": check.retries = try f.int(in: 0...Int.max, "a non-negative integer")
             case "disable": check.disable = try f.bool()
             default: break

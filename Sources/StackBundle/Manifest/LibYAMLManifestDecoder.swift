@@ -27,14 +27,17 @@ public struct LibYAMLManifestDecoder: ManifestDecoder {
         try ManifestDecoding.decode(try parser.parse(bytes, path: path))
     }
 
-    /// Decodes a compose file into the compose model; unknown keys are kept in `other`.
+    /// Decodes a compose file into the compose model: every value is interpolated first,
+    /// then short syntax is read, as Compose does. Unknown keys are kept in `other`.
     /// - Parameters:
     ///   - bytes: The file's bytes.
     ///   - path: Its path, for messages.
-    /// - Returns: The compose model.
-    /// - Throws: `StackError` with a `yaml.*` code for malformed YAML or `compose.invalid`
-    ///   with `path:line:column` and the field path (`services.web.ports[1]`).
-    public func decodeCompose(_ bytes: [UInt8], path: String) throws -> ComposeFile {
-        try ComposeDecoding.decode(try parser.parse(bytes, path: path))
+    ///   - interpolation: The stack's parameters, the only names `${…}` may use.
+    /// - Returns: The compose model, with every value resolved.
+    /// - Throws: `StackError` with a `yaml.*` code for malformed YAML, `policy.interpolation`
+    ///   for a reference to anything but a parameter, or `compose.invalid`; each with
+    ///   `path:line:column` and the field path (`services.web.ports[1]`).
+    public func decodeCompose(_ bytes: [UInt8], path: String, interpolation: ComposeInterpolation) throws -> ComposeFile {
+        try ComposeDecoding.decode(try parser.parse(bytes, path: path).interpolated(with: interpolation))
     }
 }

@@ -189,10 +189,12 @@ enum ManifestDecoding {
         var names: [String] = []
         for item in try field.sequence("a list of volume names") {
             let name = try item.string()
-            guard Manifest.isValidName(name) else {
-                throw item.error("expected a volume name matching [a-z0-9][a-z0-9-]{0,62}, found \"\(name)\"")
+            guard Manifest.isValidVolumeName(name) else {
+                throw item.error("expected a volume name matching [a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}, found \"\(name)\"")
             }
-            guard !names.contains(name) else { throw item.error("the volume \(name) is listed twice") }
+            guard !names.contains(where: { $0.lowercased() == name.lowercased() }) else {
+                throw item.error("the volume \(name) is listed twice (names are compared without case)")
+            }
             names.append(name)
         }
         return names
@@ -226,7 +228,7 @@ enum ManifestDecoding {
             }
             let name = try nameField.string()
             guard isParameterName(name) else {
-                throw nameField.error("expected a parameter name matching [A-Z_][A-Z0-9_]*, found \"\(name)\"")
+                throw nameField.error("expected a parameter name matching [A-Za-z_][A-Za-z0-9_]*, found \"\(name)\"")
             }
             guard !parameters.contains(where: { $0.name == name }) else {
                 throw nameField.error("the parameter \(name) is defined twice")
@@ -267,10 +269,6 @@ enum ManifestDecoding {
     }
 
     static func isParameterName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard let first = bytes.first, bytes.count <= 128, (first >= 0x41 && first <= 0x5A) || first == 0x5F else {
-            return false
-        }
-        return bytes.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+        name.utf8.count <= 128 && ComposeInterpolation.isVariableName(name)
     }
 }

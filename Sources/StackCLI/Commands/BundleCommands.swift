@@ -170,7 +170,17 @@ enum BundleCommands {
         let file = try BundleFile(path: path)
         let destination = invocation.url(try invocation.require("output"))
         let options = try invocation.verificationOptions(bundlePath: path)
-        let verified = try invocation.pipeline().unpack(file, to: destination, options: options)
+        let installer = try invocation.installer()
+        let verified = try installer.verify(file, options: options)
+        let staged = try installer.stage(verified, besides: destination)
+        let planned: PlannedStack
+        do {
+            planned = try installer.plan(staged)
+            try installer.place(planned, at: destination)
+        } catch {
+            staged.staged?.discard()
+            throw error
+        }
         struct UnpackReport: Encodable {
             let destination: String
             let name: String
@@ -181,15 +191,15 @@ enum BundleCommands {
             let expandedBytes: Int64
             let findings: [Finding]
         }
-        let m = verified.inspection.manifest
+        let m = staged.inspection.manifest
+        let listing = staged.inspection.listing
         invocation.emit(UnpackReport(destination: destination.path, name: m.name, version: m.version.description,
                                      keyId: verified.verdict.keyID, sha256: verified.digests.sha256,
-                                     entries: verified.inspection.listing.entries.count,
-                                     expandedBytes: verified.inspection.listing.expandedBytes,
-                                     findings: verified.scan.findings),
+                                     entries: listing.entries.count, expandedBytes: listing.expandedBytes,
+                                     findings: planned.plan.findings),
                         text: "verified \(m.name) \(m.version), signed by \(verified.verdict.keyID)\n"
-                            + "unpacked to \(destination.path) (\(verified.inspection.listing.entries.count) entries, \(verified.inspection.listing.expandedBytes) bytes)\n"
-                            + findingsText(verified.scan.findings))
+                            + "unpacked to \(destination.path) (\(listing.entries.count) entries, \(listing.expandedBytes) bytes)\n"
+                            + findingsText(planned.plan.findings))
     }
 
     struct VerifyReport: Encodable {
@@ -201,27 +211,41 @@ enum BundleCommands {
         let sha256: String
         let size: Int64
         let findings: [Finding]
+        let plan: StackPlan?
         let error: JSONOutput.ErrorDocument.Body?
     }
 
     static func runVerify(_ invocation: Invocation) async throws {
         let path = invocation.url(invocation.argument(0) ?? "").path
         let file = try BundleFile(path: path)
-        let verified = try invocation.pipeline().verify(file, options: try invocation.verificationOptions(bundlePath: path))
-        let m = verified.inspection.manifest
-        let rejection = verified.scan.rejection
+        let installer = try invocation.installer()
+        let verified = try installer.verify(file, options: try invocation.verificationOptions(bundlePath: path))
+        let inspected = try installer.inspect(verified)
+        let m = inspected.inspection.manifest
+        var findings: [Finding]
+        var plan: StackPlan?
+        var rejection: StackError?
+        do {
+            let planned = try installer.plan(inspected)
+            plan = planned.plan
+            findings = planned.plan.findings
+        } catch let error as StackError where error.code.exitStatus == .policy {
+            rejection = error
+            findings = StackPlanner(policy: try invocation.isolation()).findings(
+                manifest: m, compose: inspected.inspection.compose, entries: inspected.inspection.listing.entries).findings
+        }
         let report = VerifyReport(
             file: path, verdict: rejection == nil ? "accepted" : "rejected", name: m.name,
             version: m.version.description, keyId: verified.verdict.keyID, sha256: verified.digests.sha256,
-            size: verified.digests.size, findings: verified.scan.findings,
-            error: rejection.map { .init(code: $0.code.rawValue, message: $0.message, hint: $0.hint) })
+            size: verified.digests.size, findings: findings, plan: plan,
+            error: rejection.map { JSONOutput.ErrorDocument.Body(code: $0.code.rawValue, message: $0.message, hint: $0.hint) })
         invocation.emit(report, text: """
             \(rejection == nil ? "ACCEPTED" : "REJECTED") \(m.name) \(m.version)
               signature:  good, publisher key \(verified.verdict.keyID)
               sha256:     \(verified.digests.sha256)
-              entries:    \(verified.inspection.listing.entries.count), \(verified.inspection.listing.expandedBytes) bytes expanded
+              entries:    \(inspected.inspection.listing.entries.count), \(inspected.inspection.listing.expandedBytes) bytes expanded
 
-            """ + findingsText(verified.scan.findings))
+            """ + (plan.map { "  plan:\n" + $0.summary().dropFirst().map { "    \($0)\n" }.joined() } ?? "") + findingsText(findings))
         if let rejection { throw StackCLI.ReportedError(rejection) }
     }
 

@@ -40,6 +40,10 @@ struct Invocation: Sendable {
     }
 
     /// Limits from the home's config when it has one, else the defaults.
+    func isolation() throws -> IsolationPolicy {
+        try StackConfig.load(from: try initializedHome()).isolation
+    }
+
     func limits() throws -> BundleLimits {
         home.isInitialized ? try StackConfig.load(from: home).limits : .default
     }
@@ -79,23 +83,37 @@ extension Invocation {
                                    signatureSource: signaturePath, allowDowngrade: flag("allow-downgrade"))
     }
 
-    /// Steps 2–5 over the live adapters and the home's trusted keys.
-    func pipeline() throws -> BundlePipeline {
+    /// The install pipeline and the lifecycle over the live adapters, sharing one runtime
+    /// registry: the composition root of every command that runs stacks.
+    /// - Parameter prompter: Who approves (the terminal prompt unless given).
+    /// - Returns: The installer and the runner.
+    func stacks(prompter: (any ApprovalPrompter)? = nil) throws -> (installer: StackInstaller, runner: StackRunner) {
         let home = try initializedHome()
         let config = try StackConfig.load(from: home)
-        return BundlePipeline(workflow: adapters.bundleWorkflow(), digester: adapters.digester,
-                              verifier: try keyring().verifier(allowLegacy: false), scanner: adapters.scanner,
-                              ledger: VersionLedger(store: FileStateStore(home: home)),
-                              isolation: config.isolation, limits: config.limits)
+        let runtimes = try adapters.runtimes(home, environment, config.isolation)
+        let planner = StackPlanner(policy: config.isolation)
+        let store = FileStateStore(home: home)
+        let installer = StackInstaller(home: home, workflow: adapters.bundleWorkflow(), digester: adapters.digester,
+                                       verifier: try keyring().verifier(allowLegacy: false), planner: planner,
+                                       runtimes: runtimes, prompter: prompter ?? adapters.prompter(console),
+                                       store: store, limits: config.limits, approvalMode: config.approval.mode)
+        let runner = StackRunner(home: home, workflow: adapters.bundleWorkflow(), planner: planner, runtimes: runtimes,
+                                 store: store)
+        return (installer, runner)
     }
 
-    /// The run pipeline and lifecycle over the live adapters.
-    func runner() throws -> StackRunner {
+    /// The install pipeline alone, for `bundle verify` and `bundle unpack` (no runtime is
+    /// reached).
+    func installer() throws -> StackInstaller {
         let home = try initializedHome()
         let config = try StackConfig.load(from: home)
-        return StackRunner(home: home, pipeline: try pipeline(),
-                           runtimes: try adapters.runtimes(home, environment, config.isolation),
-                           prompter: adapters.prompter(console), store: FileStateStore(home: home),
-                           approvalMode: config.approval.mode)
+        return StackInstaller(home: home, workflow: adapters.bundleWorkflow(), digester: adapters.digester,
+                              verifier: try keyring().verifier(allowLegacy: false),
+                              planner: StackPlanner(policy: config.isolation), runtimes: RuntimeRegistry(),
+                              prompter: adapters.prompter(console), store: FileStateStore(home: home),
+                              limits: config.limits, approvalMode: config.approval.mode)
     }
+
+    /// The lifecycle over the live adapters.
+    func runner() throws -> StackRunner { try stacks().runner }
 }

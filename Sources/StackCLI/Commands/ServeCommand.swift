@@ -67,14 +67,12 @@ enum ServeCommand {
             }
             Task { await operations.publish(APIEvent(type: "alert", json: APIJSON.encode(["approval": entry.id, "stack": entry.stack]))) }
         })
-        let runner = StackRunner(home: home, pipeline: try invocation.pipeline(),
-                                 runtimes: try invocation.adapters.runtimes(home, invocation.environment, config.isolation),
-                                 prompter: prompter, store: FileStateStore(home: home), approvalMode: config.approval.mode)
+        let (installer, runner) = try invocation.stacks(prompter: prompter)
         let downloader = BundleDownloader(http: invocation.adapters.http, digester: invocation.adapters.digester,
                                           policy: origins, directory: home.tmpDirectory)
         let notifier = CallbackNotifier(http: invocation.adapters.http, signer: HS256TokenSigner(secret: secret),
                                         digester: invocation.adapters.digester, audience: config.catalog.issuer)
-        let install = InstallService(operations: operations, downloader: downloader, runner: runner, policy: origins,
+        let install = InstallService(operations: operations, downloader: downloader, installer: installer, policy: origins,
                                      notifier: notifier)
         // The router needs the bound port for the Host check; bind first, then route.
         let routerBox = LockedBox<APIRouter?>(nil)

@@ -15,7 +15,10 @@ enum StackCommands {
             unless egress was approved, ports on 127.0.0.1 only.
             """,
         arguments: [ArgumentSpec("file", help: "The .stack file.")],
-        options: BundleCommands.verificationOptions + [OptionSpec("yes", short: "y", help: "Approve without asking.")],
+        options: BundleCommands.verificationOptions + [
+            OptionSpec("yes", short: "y", help: "Approve without asking."),
+            OptionSpec("keep-failed", help: "Keep a stack whose first start fails, for inspection (otherwise the install is undone)."),
+        ],
         run: runRun)
 
     static let ps = CommandSpec(path: ["ps"], abstract: "List installed stacks and their state.", run: runPs)
@@ -91,15 +94,34 @@ enum StackCommands {
         return text
     }
 
+    static func phaseText(_ phase: StackCore.Operation.State, path: String) -> String {
+        switch phase {
+        case .verifying: "verifying \(path)…\n"
+        case .unpacking: "unpacking…\n"
+        case .starting: "starting…\n"
+        default: ""
+        }
+    }
+
     static func runRun(_ invocation: Invocation) async throws {
         let path = invocation.url(invocation.argument(0) ?? "").path
         let file = try BundleFile(path: path)
-        let options = RunOptions(verification: try invocation.verificationOptions(bundlePath: path),
-                                 assumeYes: invocation.flag("yes"))
-        if invocation.console.isInteractive && !invocation.json {
-            invocation.console.err("verifying \(path)…\n")
+        let options = InstallOptions(verification: try invocation.verificationOptions(bundlePath: path),
+                                     assumeYes: invocation.flag("yes"), keepFailed: invocation.flag("keep-failed"))
+        let console = invocation.console
+        let chatty = console.isInteractive && !invocation.json
+        var status: StackStatus?
+        for try await event in try invocation.stacks().installer.install(file, options: options) {
+            switch event {
+            case .phase(let phase):
+                if chatty { console.err(Self.phaseText(phase, path: path)) }
+            case .planned:
+                continue
+            case .finished(let finished):
+                status = finished
+            }
         }
-        let status = try await invocation.runner().run(file, options: options)
+        guard let status else { throw StackError(.internalError, "the install ended without a result") }
         invocation.emit(StatusReport(status, findings: true),
                         text: "running " + text(status) + BundleCommands.findingsText(status.findings))
     }

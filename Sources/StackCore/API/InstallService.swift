@@ -66,17 +66,17 @@ public struct CallbackNotifier: Sendable {
 public struct InstallService: Sendable {
     private let operations: OperationStore
     private let downloader: BundleDownloader
-    private let runner: StackRunner
+    private let installer: StackInstaller
     private let policy: OriginPolicy
     private let notifier: CallbackNotifier?
     private let logger: Logger?
 
     /// Creates the service.
-    public init(operations: OperationStore, downloader: BundleDownloader, runner: StackRunner, policy: OriginPolicy,
+    public init(operations: OperationStore, downloader: BundleDownloader, installer: StackInstaller, policy: OriginPolicy,
                 notifier: CallbackNotifier?, logger: Logger? = nil) {
         self.operations = operations
         self.downloader = downloader
-        self.runner = runner
+        self.installer = installer
         self.policy = policy
         self.notifier = notifier
         self.logger = logger
@@ -120,37 +120,46 @@ public struct InstallService: Sendable {
         let operations = operations
         do {
             await operations.update(id) { $0.state = .downloading }
-            let lastReport = LockedBox(Date.distantPast)
-            let bundle = try await downloader.download(request.bundleURL) { bytes, total in
-                let now = Date()
-                let due = lastReport.withLock { last -> Bool in
-                    guard now.timeIntervalSince(last) > 0.25 else { return false }
-                    last = now
-                    return true
+            // Download progress flows through a stream that this task drains before it moves
+            // on, so no update can land after the next state (ordered by construction).
+            let (progress, sink) = AsyncStream<(Int64, Int64?)>.makeStream(bufferingPolicy: .bufferingNewest(1))
+            async let drained: Void = {
+                for await (bytes, total) in progress {
+                    await operations.update(id) { $0.downloadedBytes = bytes; $0.totalBytes = total }
                 }
-                if due { Task { await operations.update(id) { $0.downloadedBytes = bytes; $0.totalBytes = total } } }
+            }()
+            let downloaded: BundleDownloader.Download
+            do {
+                downloaded = try await downloader.download(request.bundleURL) { bytes, total in sink.yield((bytes, total)) }
+                sink.finish()
+                await drained
+            } catch {
+                sink.finish()
+                await drained
+                throw error
             }
-            await operations.update(id) { $0.downloadedBytes = bundle.digests.size; $0.totalBytes = bundle.digests.size }
+            await operations.update(id) { $0.downloadedBytes = downloaded.digests.size; $0.totalBytes = downloaded.digests.size }
             let signatureURL = request.signatureURL ?? request.bundleURL + ".minisig"
             let signature = try await downloader.downloadSmall(signatureURL, maxBytes: 64 << 10)
-            let options = RunOptions(
+            let options = InstallOptions(
                 verification: VerificationOptions(announcedSHA256: request.sha256, signature: signature,
-                                                  signatureSource: signatureURL),
-                progress: { state in Task { await operations.update(id) { $0.state = state } } },
-                onManifest: { manifest in
-                    if let name = request.name, name != manifest.name {
-                        throw StackError(.requestInvalid, "the website asked for \(name) but the bundle is \(manifest.name)")
+                                                  signatureSource: signatureURL, bundleName: request.bundleURL),
+                expectedName: request.name, expectedVersion: request.version.flatMap(SemanticVersion.init))
+            // The download's digests are reused: the file is not read again to hash it.
+            for try await event in installer.install(downloaded.file, digests: downloaded.digests, options: options) {
+                switch event {
+                case .phase(let state):
+                    await operations.update(id) { $0.state = state }
+                case .planned:
+                    continue
+                case .finished(let status):
+                    await finish(id, request) {
+                        $0.state = .running
+                        $0.stack = status.record.name
+                        $0.version = status.record.version.description
+                        $0.urls = status.urls
                     }
-                    if let version = request.version, SemanticVersion(version) != manifest.version {
-                        throw StackError(.requestInvalid, "the website asked for version \(version) but the bundle is \(manifest.version)")
-                    }
-                })
-            let status = try await runner.run(bundle.file, options: options)
-            await finish(id, request) {
-                $0.state = .running
-                $0.stack = status.record.name
-                $0.version = status.record.version.description
-                $0.urls = status.urls
+                }
             }
         } catch {
             let failure = StackError.wrap(error)
@@ -163,8 +172,6 @@ public struct InstallService: Sendable {
     }
 
     private func finish(_ id: String, _ request: OperationRequest, _ change: @Sendable (inout Operation) -> Void) async {
-        // Progress updates run in their own tasks; let them land before the final state.
-        try? await Task.sleep(nanoseconds: 50_000_000)
         guard let operation = await operations.update(id, change) else { return }
         if let url = request.callbackURL, let notifier {
             await notifier.notify(operation, to: url)

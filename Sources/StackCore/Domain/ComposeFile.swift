@@ -1,6 +1,7 @@
 /// A parsed Docker Compose document: the subset Stack Desktop understands as typed
 /// fields, with every other key kept in `other` so that policy can judge it and nothing is
-/// silently dropped. Parsing never interpolates `${VAR}`; strings are kept verbatim.
+/// silently dropped. Every value was interpolated (``ComposeInterpolation``) before it was
+/// parsed, so strings hold final text: a literal `$` is `$`, and no `${…}` is left.
 public struct ComposeFile: Sendable, Hashable {
     /// Services by name.
     public var services: [String: ComposeService]
@@ -33,7 +34,7 @@ public struct ComposeFile: Sendable, Hashable {
 
 /// A command or entrypoint: compose's string form (run through a shell by the image) or
 /// its list form (exec).
-public enum ComposeCommand: Sendable, Hashable {
+public enum ComposeCommand: Sendable, Hashable, Codable {
     case shell(String)
     case exec([String])
 }
@@ -179,7 +180,7 @@ public struct ComposeMount: Sendable, Hashable {
 }
 
 /// A service healthcheck.
-public struct ComposeHealthcheck: Sendable, Hashable {
+public struct ComposeHealthcheck: Sendable, Hashable, Codable {
     /// `test`, in list form (`["CMD", …]`, `["CMD-SHELL", …]`, `["NONE"]`); a string form
     /// becomes `["CMD-SHELL", string]`.
     public var test: [String]
@@ -187,9 +188,13 @@ public struct ComposeHealthcheck: Sendable, Hashable {
     public var timeout: String?
     public var retries: Int?
     public var startPeriod: String?
+    /// `start_interval`: the probe interval during the start period.
+    public var startInterval: String?
     public var disable: Bool
     public init(test: [String] = [], interval: String? = nil, timeout: String? = nil,
-                retries: Int? = nil, startPeriod: String? = nil, disable: Bool = false) {
+                retries: Int? = nil, startPeriod: String? = nil, startInterval: String? = nil,
+                disable: Bool = false) {
+        self.startInterval = startInterval
         self.test = test
         self.interval = interval
         self.timeout = timeout

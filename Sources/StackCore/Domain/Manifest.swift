@@ -99,7 +99,7 @@ public struct Manifest: Sendable, Hashable, Codable {
         public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
             case string, int, bool, secret
         }
-        /// Name: `[A-Z_][A-Z0-9_]*`.
+        /// Name: `[A-Za-z_][A-Za-z0-9_]*`, the compose variable grammar.
         public var name: String
         public var type: Kind
         public var defaultValue: String?
@@ -127,5 +127,19 @@ extension Manifest {
             (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || (!first && b == 0x2D)
         }
         return bytes.enumerated().allSatisfy { ok($1, first: $0 == 0) }
+    }
+
+    /// Whether `name` is a valid volume name, as Compose writes them:
+    /// `[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}` (so never `.` or `..`). It names a directory under
+    /// `volumes/<stack>/`.
+    /// - Parameter name: The candidate.
+    /// - Returns: `true` when valid.
+    public static func isValidVolumeName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...63).contains(bytes.count) else { return false }
+        func alnum(_ b: UInt8) -> Bool {
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39)
+        }
+        return alnum(bytes[0]) && bytes.allSatisfy { alnum($0) || $0 == 0x5F || $0 == 0x2E || $0 == 0x2D }
     }
 }

@@ -20,6 +20,9 @@ public struct IsolationPolicy: Sendable, Hashable, Codable {
     public var allowGPUs: Bool
     /// Whether stacks start only behind the host firewall guard (``NetworkGuard``).
     public var hostFirewall: HostFirewallMode
+    /// Most host ports one stack may publish (a range counts each port): the engine starts
+    /// one `docker-proxy` per port, outside the stack's own limits.
+    public var maxPublishedPorts: Int
 
     public static let `default` = IsolationPolicy()
 
@@ -27,7 +30,8 @@ public struct IsolationPolicy: Sendable, Hashable, Codable {
                                                  "NET_BIND_SERVICE", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"],
                 maxCPUs: Double = 4, maxMemory: Int64 = 4 << 30, maxPids: Int = 4_096,
                 defaultCPUs: Double = 1, defaultMemory: Int64 = 512 << 20, defaultPids: Int = 256,
-                allowGPUs: Bool = false, hostFirewall: HostFirewallMode = .required) {
+                allowGPUs: Bool = false, hostFirewall: HostFirewallMode = .required, maxPublishedPorts: Int = 32) {
+        self.maxPublishedPorts = maxPublishedPorts
         self.allowedCapabilities = allowedCapabilities
         self.maxCPUs = maxCPUs
         self.maxMemory = maxMemory

@@ -5,35 +5,26 @@ public enum StackRunState: String, Sendable, Hashable, Codable {
     case running, stopped, partial, absent, failed
 }
 
-/// A stack ready to be run: its manifest, unpacked bundle and run directory.
+/// A stack ready to be run: its vetted plan and where its files are.
 public struct RunnableStack: Sendable, Hashable {
-    public var manifest: Manifest
-    public var compose: ComposeFile
+    /// What runs and what it is granted; the runtime renders exactly this.
+    public var plan: StackPlan
     /// The unpacked, read-only bundle.
     public var bundleDirectory: URL
     /// Where the runtime may write rendered files.
     public var runDirectory: URL
     /// Where the stack's named volumes live.
     public var volumesDirectory: URL
-    /// SHA-256 of the bundle file.
-    public var digest: String
-    /// Whether the user approved the stack's egress request.
-    public var egressApproved: Bool
-    /// The value of every declared parameter.
-    public var parameters: [String: String]
-    public init(manifest: Manifest, compose: ComposeFile, bundleDirectory: URL, runDirectory: URL,
-                volumesDirectory: URL, digest: String, egressApproved: Bool = false,
-                parameters: [String: String]? = nil) {
-        self.manifest = manifest
-        self.compose = compose
+
+    public init(plan: StackPlan, bundleDirectory: URL, runDirectory: URL, volumesDirectory: URL) {
+        self.plan = plan
         self.bundleDirectory = bundleDirectory
         self.runDirectory = runDirectory
         self.volumesDirectory = volumesDirectory
-        self.digest = digest
-        self.egressApproved = egressApproved
-        self.parameters = parameters ?? Dictionary(
-            manifest.parameters.map { ($0.name, $0.defaultValue ?? "") }, uniquingKeysWith: { a, _ in a })
     }
+
+    /// The stack's name.
+    public var name: String { plan.name }
 }
 
 /// Runs stacks of one flavor. The compose adapter (StackDocker) is the built-in one; users

@@ -8,12 +8,17 @@ import Darwin
 /// What inspecting or unpacking a bundle found.
 public struct BundleInspection: Sendable {
     public var manifest: Manifest
+    /// The compose model, every value interpolated with ``interpolation``.
     public var compose: ComposeFile
     public var listing: BundleListing
-    public init(manifest: Manifest, compose: ComposeFile, listing: BundleListing) {
+    /// The parameter values the compose file was interpolated with.
+    public var interpolation: ComposeInterpolation
+    public init(manifest: Manifest, compose: ComposeFile, listing: BundleListing,
+                interpolation: ComposeInterpolation = .none) {
         self.manifest = manifest
         self.compose = compose
         self.listing = listing
+        self.interpolation = interpolation
     }
 }
 
@@ -44,9 +49,11 @@ public struct BundleWorkflow: Sendable {
     /// - Parameters:
     ///   - bundle: The open bundle.
     ///   - limits: The limits.
+    ///   - parameters: Parameter values the user set; the others take their defaults.
     /// - Returns: Manifest, compose model and listing.
-    /// - Throws: `StackError` (`bundle.*`, `yaml.*`, `manifest.*`, `compose.*`).
-    public func inspect(_ bundle: BundleFile, limits: BundleLimits = .default) throws -> BundleInspection {
+    /// - Throws: `StackError` (`bundle.*`, `yaml.*`, `manifest.*`, `policy.interpolation`, `compose.*`).
+    public func inspect(_ bundle: BundleFile, limits: BundleLimits = .default,
+                        parameters: [String: String] = [:]) throws -> BundleInspection {
         let maxBytes = Self.maxDocumentBytes
         let listing = try format.list(bundle, limits: limits) { path, size in
             size <= maxBytes && Self.mayBeDocument(path)
@@ -64,8 +71,37 @@ public struct BundleWorkflow: Sendable {
             composeBytes = try format.list(bundle, limits: limits) { path, _ in path == wanted }.captured[wanted]
         }
         guard let composeBytes else { throw tooLarge(manifest.compose, bundle: bundle) }
-        let compose = try decoder.decodeCompose(composeBytes, path: manifest.compose)
-        return BundleInspection(manifest: manifest, compose: compose, listing: listing)
+        let interpolation = ComposeInterpolation(parameters: manifest.parameters, overrides: parameters)
+        let compose = try decoder.decodeCompose(composeBytes, path: manifest.compose, interpolation: interpolation)
+        return BundleInspection(manifest: manifest, compose: compose, listing: listing, interpolation: interpolation)
+    }
+
+    /// Reads small files of the bundle (the env files a plan needs) in one streaming pass,
+    /// writing nothing.
+    /// - Parameters:
+    ///   - paths: Normalised bundle paths.
+    ///   - bundle: The open bundle.
+    ///   - limits: The limits.
+    /// - Returns: The contents of each path that is a file of at most 1 MiB.
+    /// - Throws: `bundle.*` errors of the stream.
+    public func readFiles(_ paths: [String], in bundle: BundleFile, limits: BundleLimits = .default) throws -> [String: [UInt8]] {
+        guard !paths.isEmpty else { return [:] }
+        let wanted = Set(paths)
+        let maxBytes = Self.maxDocumentBytes
+        return try format.list(bundle, limits: limits) { path, size in wanted.contains(path) && size <= maxBytes }.captured
+    }
+
+    /// Reads small files of an unpacked bundle (the env files a plan needs).
+    /// - Parameters:
+    ///   - paths: Normalised bundle paths.
+    ///   - directory: The unpacked (or staged) bundle.
+    /// - Returns: The contents of each path that is a regular file of at most 1 MiB.
+    public func readFiles(_ paths: [String], in directory: URL) -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        for path in paths {
+            if let bytes = try? readDocument(directory.path, path) { out[path] = bytes }
+        }
+        return out
     }
 
     /// Unpacks the bundle into a fresh private staging directory beside `destination`,
@@ -105,7 +141,8 @@ public struct BundleWorkflow: Sendable {
     ///   - limits: The limits.
     /// - Returns: The staged bundle.
     /// - Throws: `io.destination_exists`, `io.not_found`, `bundle.*`, `yaml.*`, `manifest.*`, `compose.*`.
-    public func stage(_ bundle: BundleFile, besides destination: URL, limits: BundleLimits = .default) throws -> StagedBundle {
+    public func stage(_ bundle: BundleFile, besides destination: URL, limits: BundleLimits = .default,
+                      parameters: [String: String] = [:]) throws -> StagedBundle {
         let fm = FileManager.default
         let destinationPath = destination.standardizedFileURL.path
         if fm.fileExists(atPath: destinationPath) || isSymlink(destinationPath) {
@@ -123,27 +160,32 @@ public struct BundleWorkflow: Sendable {
             let manifest = try decoder.decodeManifest(
                 try readDocument(staging, Manifest.fileName), path: Manifest.fileName)
             try requireFile(manifest.compose, in: listing, bundle: bundle)
+            let interpolation = ComposeInterpolation(parameters: manifest.parameters, overrides: parameters)
             let compose = try decoder.decodeCompose(try readDocument(staging, manifest.compose),
-                                                    path: manifest.compose)
+                                                    path: manifest.compose, interpolation: interpolation)
             return StagedBundle(directory: URL(fileURLWithPath: staging),
-                                inspection: BundleInspection(manifest: manifest, compose: compose, listing: listing))
+                                inspection: BundleInspection(manifest: manifest, compose: compose, listing: listing,
+                                                             interpolation: interpolation))
         } catch {
             try? fm.removeItem(atPath: staging)
             throw error
         }
     }
 
-    /// Reads and decodes the documents of an already unpacked bundle (for `start` after
-    /// the containers were removed, or for status).
-    /// - Parameter directory: The unpacked bundle.
-    /// - Returns: The manifest and the compose model.
-    /// - Throws: `io.*`, `yaml.*`, `manifest.*`, `compose.*`.
-    public func loadUnpacked(_ directory: URL) throws -> (Manifest, ComposeFile) {
+    /// Reads and decodes the documents of an already unpacked bundle (a stack installed
+    /// before plans were recorded is planned again from it).
+    /// - Parameters:
+    ///   - directory: The unpacked bundle.
+    ///   - parameters: Parameter values the user set.
+    /// - Returns: The manifest, the compose model and the interpolation used.
+    /// - Throws: `io.*`, `yaml.*`, `manifest.*`, `policy.interpolation`, `compose.*`.
+    public func loadUnpacked(_ directory: URL, parameters: [String: String] = [:]) throws -> (Manifest, ComposeFile, ComposeInterpolation) {
         let manifest = try decoder.decodeManifest(try readDocument(directory.path, Manifest.fileName),
                                                   path: Manifest.fileName)
+        let interpolation = ComposeInterpolation(parameters: manifest.parameters, overrides: parameters)
         let compose = try decoder.decodeCompose(try readDocument(directory.path, manifest.compose),
-                                                path: manifest.compose)
-        return (manifest, compose)
+                                                path: manifest.compose, interpolation: interpolation)
+        return (manifest, compose, interpolation)
     }
 
     static func mayBeDocument(_ path: String) -> Bool {

@@ -121,11 +121,10 @@ extension Docker {
         }
 
         public func up(_ stack: RunnableStack) async throws {
-            let name = stack.manifest.name
-            let rendered = try HardenedRenderer().render(stack.compose, context: RenderContext(
-                manifest: stack.manifest, bundleDirectory: stack.bundleDirectory,
-                volumesDirectory: stack.volumesDirectory, digest: stack.digest,
-                egressApproved: stack.egressApproved, policy: policy, parameters: stack.parameters))
+            let name = stack.name
+            let rendered = HardenedRenderer().render(stack.plan, context: RenderContext(
+                bundleDirectory: stack.bundleDirectory.resolvingSymlinksInPath(),
+                volumesDirectory: stack.volumesDirectory))
             try await guardNetworks()
             let fm = FileManager.default
             do {
