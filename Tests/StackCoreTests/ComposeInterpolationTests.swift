@@ -183,7 +183,7 @@ struct ComposeInterpolationTests {
         #expect(error.code.rawValue == "policy.interpolation")
         #expect(error.message == "\(Self.location): parameter A is required: set the port")
         let hint = try #require(error.hint)
-        #expect(hint.contains("--set A="))
+        #expect(hint.contains("give A a default"))
     }
 
     // MARK: - Nesting

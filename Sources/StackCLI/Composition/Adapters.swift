@@ -11,7 +11,6 @@ public struct Adapters: Sendable {
     public var archive: any ArchiveFormat
     public var decoder: any ManifestDecoder
     public var digester: any Digester
-    public var scanner: any BundleScanner
     public var http: any HTTPClient
     /// Builds the runtimes for a home (the compose runtime by default); replace it to
     /// register your own flavors or a test double.
@@ -20,13 +19,12 @@ public struct Adapters: Sendable {
     public var prompter: @Sendable (any Console) -> any ApprovalPrompter
 
     public init(archive: any ArchiveFormat, decoder: any ManifestDecoder, digester: any Digester,
-                scanner: any BundleScanner, http: any HTTPClient,
+                http: any HTTPClient,
                 runtimes: @escaping @Sendable (StackHome, [String: String], IsolationPolicy) throws -> RuntimeRegistry,
                 prompter: @escaping @Sendable (any Console) -> any ApprovalPrompter) {
         self.archive = archive
         self.decoder = decoder
         self.digester = digester
-        self.scanner = scanner
         self.http = http
         self.runtimes = runtimes
         self.prompter = prompter
@@ -37,7 +35,7 @@ public struct Adapters: Sendable {
         let http = CurlHTTPClient()
         return Adapters(
             archive: LibArchiveFormat(), decoder: LibYAMLManifestDecoder(), digester: OpenSSLDigester(),
-            scanner: ComposePolicyScanner(), http: http,
+            http: http,
             runtimes: { home, environment, policy in
                 var registry = RuntimeRegistry()
                 let engine = try Docker.EngineClient(http: http, environment: environment)

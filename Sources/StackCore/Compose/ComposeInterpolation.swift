@@ -223,7 +223,7 @@ public struct ComposeInterpolation: Sendable, Hashable {
                     if recordOnly { return "" }
                     throw StackError(.policyInterpolation,
                                      "\(location): parameter \(name) is required\(message.isEmpty ? "" : ": \(message)")",
-                                     hint: "set it with --set \(name)=VALUE")
+                                     hint: "give \(name) a default in stack.yaml")
                 }
                 return current ?? ""
             }

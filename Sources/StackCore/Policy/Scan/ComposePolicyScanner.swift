@@ -9,11 +9,11 @@
 /// gives the same report for the same input, anywhere. Paths are resolved as Compose would,
 /// relative to the compose file's directory inside the bundle.
 ///
-/// Keys the scanner does not know are warnings (`scan.unknown_key`), not rejections:
+/// Keys the rule table does not know are warnings (`scan.unknown_key`) and are dropped, not rejections:
 /// Compose grows keys every release, and denying them all would reject real stacks for
 /// cosmetic settings. Every key that can grant privilege or reach the host is named in a
 /// rule; the renderer (DESIGN §5) injects the hardening regardless of what the file says.
-public struct ComposePolicyScanner: BundleScanner {
+public struct ComposePolicyScanner: Sendable {
     /// Creates the scanner.
     public init() {}
 

@@ -94,7 +94,7 @@ extension ScanPass {
                         at: composeLocation(path + ".driver"))
             }
         default:
-            warning(Code.unknownKey, "unknown service key \(key) is passed on unjudged", at: location)
+            warning(Code.unknownKey, "unknown service key \(key) is ignored: not judged and not passed on", at: location)
         }
     }
 

@@ -40,7 +40,7 @@ extension ScanPass {
                 break
             default:
                 if !key.hasPrefix("x-") {
-                    warning(Code.unknownKey, "unknown top-level key \(key) is passed on unjudged", at: location)
+                    warning(Code.unknownKey, "unknown top-level key \(key) is ignored: not judged and not passed on", at: location)
                 }
             }
         }
@@ -131,7 +131,7 @@ extension ScanPass {
     private mutating func warnUnknownKeys(_ definition: [String: ConfigValue], known: Set<String>, what: String,
                                           at path: String) {
         for key in definition.keys.sorted() where !known.contains(key) && !key.hasPrefix("x-") {
-            warning(ComposePolicyScanner.Code.unknownKey, "unknown \(what) key \(key) is passed on unjudged",
+            warning(ComposePolicyScanner.Code.unknownKey, "unknown \(what) key \(key) is ignored: not judged and not passed on",
                     at: composeLocation(path + Self.key(key)))
         }
     }

@@ -51,7 +51,7 @@ extension ComposePolicyScanner {
         public static let securityOpt = "policy.security_opt"
         /// Critical: a mount (bind, npipe or volume driver_opts device) of a container-engine socket (docker.sock, containerd.sock, podman.sock …).
         public static let dockerSocket = "policy.docker_socket"
-        /// Critical: a bind of an absolute, ~ or drive-letter host path, a mount source built from a variable, a host named pipe, credential_spec.
+        /// Critical: a bind of an absolute, ~ or drive-letter host path (judged after interpolation), a host named pipe, credential_spec.
         public static let hostPath = "policy.host_path"
         /// Critical: a relative bind (or volume subpath) whose .. climbs out of the bundle.
         public static let bindEscape = "policy.bind_escape"
@@ -121,7 +121,7 @@ extension ComposePolicyScanner {
         public static let reservationIgnored = "scan.reservation_ignored"
         /// Warning: a logging driver other than json-file, local or none.
         public static let loggingDriver = "scan.logging_driver"
-        /// Warning: a compose key the scanner does not know (passed on, not judged).
+        /// Warning: a compose key the rule table does not know (not judged, and not passed on).
         public static let unknownKey = "scan.unknown_key"
         /// Warning: stack.yaml asks for network egress.
         public static let egressRequested = "scan.egress_requested"
@@ -155,7 +155,7 @@ extension ComposePolicyScanner {
         ScanRule(code: Code.dockerSocket, severity: .critical,
                  summary: "a mount (bind, npipe or volume driver_opts device) of a container-engine socket (docker.sock, containerd.sock, podman.sock …)"),
         ScanRule(code: Code.hostPath, severity: .critical,
-                 summary: "a bind of an absolute, ~ or drive-letter host path, a mount source built from a variable, a host named pipe, credential_spec"),
+                 summary: "a bind of an absolute, ~ or drive-letter host path (judged after interpolation), a host named pipe, credential_spec"),
         ScanRule(code: Code.bindEscape, severity: .critical,
                  summary: "a relative bind (or volume subpath) whose .. climbs out of the bundle"),
         ScanRule(code: Code.bindMissing, severity: .critical,
@@ -216,7 +216,7 @@ extension ComposePolicyScanner {
         ScanRule(code: Code.loggingDriver, severity: .warning,
                  summary: "a logging driver other than json-file, local or none"),
         ScanRule(code: Code.unknownKey, severity: .warning,
-                 summary: "a compose key the scanner does not know (passed on, not judged)"),
+                 summary: "a compose key the rule table does not know (not judged, and not passed on)"),
         ScanRule(code: Code.egressRequested, severity: .warning,
                  summary: "stack.yaml asks for network egress"),
         ScanRule(code: Code.appleDouble, severity: .warning,
