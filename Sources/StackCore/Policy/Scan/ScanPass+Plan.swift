@@ -79,11 +79,18 @@ extension ScanPass {
             for (index, mount) in service.volumes.enumerated() {
                 let source = mount.source ?? ""
                 let isPath = source.hasPrefix("/") || source.hasPrefix(".") || source.hasPrefix("~") || source.contains("/")
-                switch mount.type {
-                case .bind, .volume where isPath:
+                // A volume whose source is a path is judged as a bind source by the mount
+                // rules, so it is planned as one.
+                let bindLike = mount.type == .bind || (mount.type == .volume && isPath)
+                if bindLike {
                     if case .inside(let path) = tree.resolve(source) {
                         mounts.append(StackPlan.Mount(kind: .bundle, source: path, target: mount.target, readOnly: true))
                     }
+                    continue
+                }
+                switch mount.type {
+                case .bind:
+                    continue // planned above
                 case .volume where mount.source == nil:
                     mounts.append(StackPlan.Mount(kind: .anonymous, source: "_anonymous-\(name)-\(index)",
                                                   target: mount.target, readOnly: mount.readOnly))
