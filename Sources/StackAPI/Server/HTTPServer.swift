@@ -1,9 +1,6 @@
 import Foundation
 import StackCore
 import StackSecurity
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A byte stream the server reads requests from and writes responses to: a TLS
 /// connection in production, a plain socket in tests of the HTTP layer alone.
@@ -28,22 +25,22 @@ final class PlainStream: ByteStream, @unchecked Sendable {
     private let closed = LockedBox(false)
     init(descriptor: Int32) { self.descriptor = descriptor }
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        let n = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+        let n = Posix.read(descriptor, buffer.baseAddress, buffer.count)
         return max(n, 0)
     }
     func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         while offset < bytes.count, let base = bytes.baseAddress {
-            let n = Glibc.send(descriptor, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            let n = Posix.sendNoSignal(descriptor, base + offset, bytes.count - offset)
             if n <= 0 { return false }
             offset += n
         }
         return true
     }
-    func interrupt() { Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
+    func interrupt() { Posix.shutdownBoth(descriptor) }
     func close() {
         let first = closed.withLock { c -> Bool in defer { c = true }; return !c }
-        if first { Glibc.close(descriptor) }
+        if first { Posix.close(descriptor) }
     }
     deinit { close() }
 }
@@ -132,7 +129,7 @@ public final class HTTPServer: Sendable {
         // socket then fail with EPIPE instead of raising SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         let v6 = configuration.host.contains(":")
-        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = Posix.streamSocket(family: v6 ? AF_INET6 : AF_INET)
         guard fd >= 0 else { throw StackError(.apiBindFailed, "cannot create a socket") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -155,7 +152,7 @@ public final class HTTPServer: Sendable {
         }
         guard bound == 0, listen(fd, 128) == 0 else {
             let reason = String(cString: strerror(errno))
-            Glibc.close(fd)
+            Posix.close(fd)
             throw StackError(.apiBindFailed, "cannot listen on \(configuration.host):\(configuration.port): \(reason)",
                              hint: "is another `stackctl serve` running? choose another port with --port")
         }
@@ -185,8 +182,8 @@ public final class HTTPServer: Sendable {
             return (fd, Array(s.connections.values))
         }
         if listener >= 0 {
-            Glibc.shutdown(listener, Int32(SHUT_RDWR))
-            Glibc.close(listener)
+            Posix.shutdownBoth(listener)
+            Posix.close(listener)
         }
         for connection in connections { connection.interrupt() }
     }

@@ -1,8 +1,6 @@
+import Foundation
 internal import CArchive
 import StackCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Owns a libarchive read or write handle; frees it on ``close()`` or deinit.
 final class ArchiveHandle {

@@ -1,9 +1,6 @@
 internal import CArchive
 import Foundation
 import StackCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Writes reproducible bundles: entries sorted by path bytes, directories first within
 /// their parent's order, mtime fixed at ``fixedModificationTime``, uid/gid 0 with no owner
@@ -39,7 +36,7 @@ struct DeterministicWriter {
         }
         var listing = BundleListing()
         do {
-            defer { Glibc.close(fd) }
+            defer { Posix.close(fd) }
             let archive = try ArchiveHandle(mode: .write)
             let a = archive.raw
             try archive.check(archive_write_set_format_pax_restricted(a), .internalError, "pax format")
@@ -142,7 +139,7 @@ struct DeterministicWriter {
                       buffer: UnsafeMutableRawBufferPointer) throws {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw AtomicFile.ioError("open", path) }
-        defer { Glibc.close(fd) }
+        defer { Posix.close(fd) }
         var remaining = size
         while remaining > 0 {
             let n = read(fd, buffer.baseAddress, Int(min(Int64(buffer.count), remaining)))

@@ -1,8 +1,5 @@
 import Foundation
 import StackCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A sink that writes entries below one directory using descriptor-relative calls only:
 /// every component is opened with `O_NOFOLLOW | O_DIRECTORY`, every file is created with
@@ -27,9 +24,9 @@ final class SafeExtractor: EntrySink {
 
     /// Closes every descriptor; idempotent.
     func close() {
-        if fileFD >= 0 { Glibc.close(fileFD); fileFD = -1 }
-        if let cached = cachedParent { Glibc.close(cached.fd); cachedParent = nil }
-        if rootFD >= 0 { Glibc.close(rootFD); rootFD = -1 }
+        if fileFD >= 0 { Posix.close(fileFD); fileFD = -1 }
+        if let cached = cachedParent { Posix.close(cached.fd); cachedParent = nil }
+        if rootFD >= 0 { Posix.close(rootFD); rootFD = -1 }
     }
 
     func begin(_ entry: BundleEntry) throws {
@@ -44,7 +41,7 @@ final class SafeExtractor: EntrySink {
             // and give it its mode (mkdir's mode is filtered by the umask).
             let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { throw failure("open directory") }
-            defer { Glibc.close(fd) }
+            defer { Posix.close(fd) }
             guard fchmod(fd, mode_t(entry.mode)) == 0 else { throw failure("chmod directory") }
         case .file:
             let fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -70,7 +67,7 @@ final class SafeExtractor: EntrySink {
 
     func end(_ entry: BundleEntry) throws {
         guard fileFD >= 0 else { return }
-        defer { Glibc.close(fileFD); fileFD = -1 }
+        defer { Posix.close(fileFD); fileFD = -1 }
         // Sparse archives may end in a hole; give the file its declared size.
         guard ftruncate(fileFD, off_t(entry.size)) == 0 else { throw failure("truncate") }
     }
@@ -85,19 +82,19 @@ final class SafeExtractor: EntrySink {
         for component in components {
             if mkdirat(fd, component, 0o755) != 0 && errno != EEXIST {
                 let error = failure("create directory")
-                Glibc.close(fd)
+                Posix.close(fd)
                 throw error
             }
             let next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             let saved = errno
-            Glibc.close(fd)
+            Posix.close(fd)
             guard next >= 0 else {
                 errno = saved
                 throw failure("open directory")
             }
             fd = next
         }
-        if let cached = cachedParent { Glibc.close(cached.fd) }
+        if let cached = cachedParent { Posix.close(cached.fd) }
         cachedParent = (path, fd)
         return fd
     }

@@ -2,9 +2,6 @@ import Foundation
 import StackAPI
 import StackCore
 import StackSecurity
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `stackctl serve` and `stackctl cert show|trust`.
 enum ServeCommand {

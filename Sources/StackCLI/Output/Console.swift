@@ -1,8 +1,5 @@
 import Foundation
 import StackCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Where the CLI writes: data to standard output, messages to standard error.
 public protocol Console: Sendable {

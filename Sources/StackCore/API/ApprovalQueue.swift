@@ -35,7 +35,7 @@ public struct ApprovalQueue: Sendable {
     /// Queues a request unless `cap` pending entries exist.
     /// - Returns: The entry, or `nil` when the queue is full.
     public func enqueue(_ request: ApprovalRequest, timeout: Double, cap: Int, now: Date = Date()) throws -> Entry? {
-        try locked {
+        try HomeLock.held(home) {
             var all = try load().filter { $0.expiresAt > now }
             guard all.filter({ $0.decision == .pending }).count < cap else { return nil }
             let entry = Entry(id: String(UUID().uuidString.prefix(8)).lowercased(), stack: request.manifest.name,
@@ -51,7 +51,7 @@ public struct ApprovalQueue: Sendable {
     /// Records a decision.
     /// - Throws: `approval.not_found` when no pending entry has that id.
     public func decide(_ id: String, approve: Bool, now: Date = Date()) throws -> Entry {
-        try locked {
+        try HomeLock.held(home) {
             var all = try load()
             guard let index = all.firstIndex(where: { $0.id == id && $0.decision == .pending && $0.expiresAt > now }) else {
                 throw StackError(.approvalNotFound, "no pending approval with id \(id)", hint: "see `stackctl approvals list`")
@@ -67,7 +67,7 @@ public struct ApprovalQueue: Sendable {
 
     /// Removes `id` (after it was consumed).
     public func remove(_ id: String) throws {
-        try locked { try save(try load().filter { $0.id != id }) }
+        try HomeLock.held(home) { try save(try load().filter { $0.id != id }) }
     }
 
     private func load() throws -> [Entry] {
@@ -86,11 +86,6 @@ public struct ApprovalQueue: Sendable {
         try store.write(Self.key, [UInt8](try encoder.encode(entries)))
     }
 
-    private func locked<T>(_ body: () throws -> T) throws -> T {
-        let lock = try HomeLock(home: home)
-        defer { lock.unlock() }
-        return try body()
-    }
 }
 
 /// An ``ApprovalPrompter`` for the server without a terminal: queues the request in the

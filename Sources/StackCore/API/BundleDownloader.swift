@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Downloads a bundle (DESIGN §3 step 1): only URLs under the allowlist, redirects only
 /// within it (at most 3), a size cap, both digests computed while the bytes stream into a
@@ -139,7 +136,7 @@ public struct BundleDownloader: Sendable {
         }
         try handle.synchronize()
         let digests = try sink.accumulator.finish()
-        let final = try BundleFile(path: "/proc/self/fd/\(fd)")
+        let final = try BundleFile(path: Posix.descriptorPath(fd))
         return .done(Download(file: final, digests: digests, url: url))
     }
 }

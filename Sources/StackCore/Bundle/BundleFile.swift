@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// An open, read-only bundle file. Every step after verification reads this same open
 /// descriptor (positional reads), never the path again, so the file cannot be swapped

@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Crash-safe file writes: write a temp file beside the target, fsync it, rename it over
 /// the target, fsync the directory. A crash leaves the old content or the new, never a mix.
@@ -31,7 +26,7 @@ public enum AtomicFile {
             try data.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    let n = Posix.write(fd, raw.baseAddress! + offset, raw.count - offset)
                     if n < 0 {
                         if errno == EINTR { continue }
                         throw ioError("write", temp)

@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// An exclusive advisory lock on the home (`flock` on `.lock`), so the CLI and a running
 /// server never mutate it at the same time. Released by ``unlock()`` or on deinit.
@@ -30,6 +25,18 @@ public final class HomeLock: Sendable {
             usleep(20_000)
         }
         self.fd = fd
+    }
+
+    /// Runs `body` while holding the home's lock, and releases it however `body` ends.
+    /// - Parameters:
+    ///   - home: The home.
+    ///   - body: The mutation.
+    /// - Returns: What `body` returns.
+    /// - Throws: `home.locked`, `io.failed`, or what `body` throws.
+    public static func held<T>(_ home: StackHome, _ body: () throws -> T) throws -> T {
+        let lock = try HomeLock(home: home)
+        defer { lock.unlock() }
+        return try body()
     }
 
     /// Releases the lock; calling it again does nothing.

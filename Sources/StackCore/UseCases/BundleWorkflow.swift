@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// What inspecting or unpacking a bundle found.
 public struct BundleInspection: Sendable {

@@ -69,7 +69,7 @@ public struct StackRunner: Sendable {
         record.status = .running
         record.lastError = nil
         record.updatedAt = clock.now()
-        try withLock { try registry.save(record) }
+        try HomeLock.held(home) { try registry.save(record) }
         return try await status(of: record, plan: plan, runtime: runtime)
     }
 
@@ -81,7 +81,7 @@ public struct StackRunner: Sendable {
         try await runtime(for: record).stop(stackName: name)
         record.status = .stopped
         record.updatedAt = clock.now()
-        try withLock { try registry.save(record) }
+        try HomeLock.held(home) { try registry.save(record) }
     }
 
     /// Removes a stack's containers, network, unpacked bundle and record; its data in
@@ -93,7 +93,7 @@ public struct StackRunner: Sendable {
     public func remove(_ name: String, purge: Bool) async throws {
         let record = try registry.require(name)
         try await runtime(for: record).down(stackName: name)
-        try withLock {
+        try HomeLock.held(home) {
             try StagedBundle.removeTree(home.stacksDirectory.appendingPathComponent(name))
             if purge { try StagedBundle.removeTree(home.volumesDirectory(name: name)) }
             try registry.remove(name)
@@ -166,7 +166,7 @@ public struct StackRunner: Sendable {
         plan.bundleDigest = record.digest
         plan.publisherKeyID = record.keyID
         plan.egress = record.egressApproved
-        try withLock { try plans.save(plan) }
+        try HomeLock.held(home) { try plans.save(plan) }
         return plan
     }
 
@@ -197,11 +197,6 @@ public struct StackRunner: Sendable {
                            urls: Self.urls(plan: plan, containers: containers), findings: [])
     }
 
-    private func withLock<T>(_ body: () throws -> T) throws -> T {
-        let lock = try HomeLock(home: home)
-        defer { lock.unlock() }
-        return try body()
-    }
 
     /// Local URLs: each labelled port whose service publishes it, else every published port.
     static func urls(plan: StackPlan?, containers: [StackContainer]) -> [StackURL] {

@@ -1,8 +1,5 @@
 import Foundation
 import StackCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension Docker {
     /// Which Compose is installed: v2 (`docker compose`) or v1 (`docker-compose`).

@@ -1,8 +1,5 @@
 import Foundation
 import StackCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension Docker {
     /// The result of a finished child process.

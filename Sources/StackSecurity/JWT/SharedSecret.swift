@@ -1,10 +1,5 @@
 import Foundation
 import StackCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The HS256 secret shared with the website (`secrets/api.secret`, DESIGN §2).
 ///

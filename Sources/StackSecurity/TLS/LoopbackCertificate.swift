@@ -1,9 +1,6 @@
 internal import COpenSSL
 import Foundation
 import StackCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The self-signed loopback **leaf** certificate of DESIGN §8: EC P-256, SAN
 /// `IP:127.0.0.1`, `IP:::1`, `DNS:localhost`, `CA:FALSE`, server authentication only,

@@ -1,9 +1,6 @@
 internal import COpenSSL
 import Foundation
 import StackCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A TLS server configuration (an `SSL_CTX`): TLS 1.2 minimum, forward-secret AEAD suites
 /// for TLS 1.2 (TLS 1.3's are all forward-secret), no renegotiation, the loopback key and
@@ -44,7 +41,7 @@ public final class TLSServerContext: @unchecked Sendable {
     /// - Throws: `tls.failed` (the descriptor is closed).
     public func accept(descriptor: Int32) throws -> TLSConnection {
         guard let ssl = SSL_new(context) else {
-            Glibc.close(descriptor)
+            Posix.close(descriptor)
             throw OpenSSLError.failure("SSL_new")
         }
         let connection = TLSConnection(ssl: ssl, descriptor: descriptor)
@@ -108,7 +105,7 @@ public final class TLSConnection: @unchecked Sendable {
     }
 
     /// Makes blocked reads and writes return (from any thread).
-    public func interrupt() { Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
+    public func interrupt() { Posix.shutdownBoth(descriptor) }
 
     /// Sends close_notify (best effort), closes the socket and frees the TLS state.
     public func close() {
@@ -119,7 +116,7 @@ public final class TLSConnection: @unchecked Sendable {
         guard first else { return }
         SSL_shutdown(ssl)
         SSL_free(ssl)
-        Glibc.close(descriptor)
+        Posix.close(descriptor)
     }
 
     deinit { close() }

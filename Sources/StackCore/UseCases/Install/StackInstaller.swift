@@ -252,7 +252,7 @@ public struct StackInstaller: Sendable {
                                  digest: planned.staged.verified.digests.sha256,
                                  keyID: planned.staged.verified.verdict.keyID, title: plan.title,
                                  status: .installed, egressApproved: plan.egress, installedAt: now, updatedAt: now)
-        try withLock {
+        try HomeLock.held(home) {
             try requireNotInstalled(plan.name)
             do {
                 try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(),
@@ -290,10 +290,10 @@ public struct StackInstaller: Sendable {
                 record.status = .failed
                 record.lastError = StackError.wrap(error).description
                 record.updatedAt = clock.now()
-                try? withLock { try registry.save(record) }
+                try? HomeLock.held(home) { try registry.save(record) }
             } else {
                 try? await committed.runtime.down(stackName: record.name)
-                try? withLock {
+                try? HomeLock.held(home) {
                     try StagedBundle.removeTree(home.stacksDirectory.appendingPathComponent(record.name))
                     try registry.remove(record.name)
                 }
@@ -302,7 +302,7 @@ public struct StackInstaller: Sendable {
         }
         record.status = .running
         record.updatedAt = clock.now()
-        try withLock { try registry.save(record) }
+        try HomeLock.held(home) { try registry.save(record) }
         let containers = try await committed.runtime.containers(stackName: record.name)
         let state = try await committed.runtime.status(stackName: record.name)
         return StackStatus(record: record, state: state, containers: containers,
@@ -368,11 +368,6 @@ public struct StackInstaller: Sendable {
         return runtime
     }
 
-    private func withLock<T>(_ body: () throws -> T) throws -> T {
-        let lock = try HomeLock(home: home)
-        defer { lock.unlock() }
-        return try body()
-    }
 
     /// The trusted comment must name the manifest's stack and version; `sha256:` and
     /// `size:`, when present, must match the file.

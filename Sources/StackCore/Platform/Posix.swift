@@ -1,0 +1,83 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The platform layer: the C library calls whose names or behaviour differ between Linux
+/// and macOS, or that clash with methods of the same name (`close`, `read`, `write`,
+/// `send`, `shutdown`), in one place, so a port to another platform changes this file.
+/// Every other file reaches plain POSIX (`open`, `fstat`, `flock`, …) through Foundation,
+/// which re-exports the C library on both platforms, and imports no C library itself.
+package enum Posix {
+    /// Closes a descriptor; errors are ignored (the descriptor is gone either way).
+    package static func close(_ fd: Int32) {
+        #if canImport(Glibc)
+        _ = Glibc.close(fd)
+        #else
+        _ = Darwin.close(fd)
+        #endif
+    }
+
+    /// `read(2)`.
+    package static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        Glibc.read(fd, buffer, count)
+        #else
+        Darwin.read(fd, buffer, count)
+        #endif
+    }
+
+    /// `write(2)`.
+    package static func write(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        Glibc.write(fd, buffer, count)
+        #else
+        Darwin.write(fd, buffer, count)
+        #endif
+    }
+
+    /// `send(2)` that never raises SIGPIPE when the peer has gone (`MSG_NOSIGNAL` on Linux;
+    /// macOS sets `SO_NOSIGPIPE` on the socket instead, see ``streamSocket(family:)``).
+    package static func sendNoSignal(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        Glibc.send(fd, buffer, count, Int32(MSG_NOSIGNAL))
+        #else
+        Darwin.send(fd, buffer, count, 0)
+        #endif
+    }
+
+    /// Shuts both directions of a socket down (wakes a thread blocked on it).
+    package static func shutdownBoth(_ fd: Int32) {
+        #if canImport(Glibc)
+        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        #else
+        _ = Darwin.shutdown(fd, SHUT_RDWR)
+        #endif
+    }
+
+    /// A new TCP socket of `family` (`AF_INET`, `AF_INET6`), or -1 with `errno` set.
+    package static func streamSocket(family: Int32) -> Int32 {
+        #if canImport(Glibc)
+        socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(family, SOCK_STREAM, 0)
+        if fd >= 0 {
+            var on: Int32 = 1
+            _ = setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, socklen_t(MemoryLayout<Int32>.size))
+        }
+        return fd
+        #endif
+    }
+
+    /// A path that opens the file behind an open descriptor (`/proc/self/fd/N` on Linux,
+    /// `/dev/fd/N` on macOS).
+    package static func descriptorPath(_ fd: Int32) -> String {
+        #if os(Linux)
+        "/proc/self/fd/\(fd)"
+        #else
+        "/dev/fd/\(fd)"
+        #endif
+    }
+}
