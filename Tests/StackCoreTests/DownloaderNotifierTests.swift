@@ -3,137 +3,6 @@ import StackCore
 import StackTestSupport
 import Testing
 
-// MARK: - Doubles
-
-/// Lower-case hex of `bytes` (what ``DownloaderTestDigester`` reports as `sha256`).
-private func downloaderTestHex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    var text = ""
-    text.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 0x0f)])
-    }
-    return text
-}
-
-/// An accumulator that keeps every byte it is fed and reports them as hex in `sha256`, so
-/// a test can see exactly which bytes went through the streaming pass.
-private final class DownloaderTestAccumulator: DigestAccumulator {
-    private var received: [UInt8] = []
-
-    func update(_ bytes: UnsafeRawBufferPointer) throws {
-        received.append(contentsOf: bytes)
-    }
-
-    func finish() throws -> FileDigests {
-        FileDigests(sha256: downloaderTestHex(received), blake2b512: [UInt8](repeating: 0xcd, count: 64),
-                    size: Int64(received.count))
-    }
-}
-
-/// A ``Digester`` whose accumulator records the streamed bytes (files are never read here).
-private struct DownloaderTestDigester: Digester {
-    func digests(of bundle: BundleFile) throws -> FileDigests {
-        throw StackError(.internalError, "the downloader tests only stream")
-    }
-
-    func accumulator() throws -> any DigestAccumulator {
-        DownloaderTestAccumulator()
-    }
-}
-
-/// One scripted answer of ``ScriptedHTTPClient``.
-private enum ScriptedReply: Sendable {
-    case response(HTTPResponse)
-    case failure(StackError)
-
-    static func status(_ status: Int, headers: [String: String] = [:], body: [UInt8] = []) -> ScriptedReply {
-        .response(HTTPResponse(status: status, headers: headers, body: body))
-    }
-}
-
-/// An ``HTTPClient`` that answers from a script (the last reply repeats once the others
-/// are used up), delivers streamed bodies in small chunks, and records every request.
-private final class ScriptedHTTPClient: HTTPClient {
-    private let replies: LockedBox<[ScriptedReply]>
-    private let chunkSize: Int
-    private let requestLog = LockedBox<[HTTPRequest]>([])
-    private let deliveredBytes = LockedBox<Int>(0)
-
-    init(_ replies: [ScriptedReply], chunkSize: Int = 4) {
-        self.replies = LockedBox(replies)
-        self.chunkSize = max(1, chunkSize)
-    }
-
-    /// The requests received so far, in order.
-    var requests: [HTTPRequest] { requestLog.withLock { $0 } }
-
-    /// Body bytes handed to `onChunk` so far (across all streamed requests).
-    var delivered: Int { deliveredBytes.withLock { $0 } }
-
-    private func next(_ request: HTTPRequest) throws -> HTTPResponse {
-        requestLog.withLock { $0.append(request) }
-        let reply: ScriptedReply? = replies.withLock { queue in
-            if queue.count > 1 { return queue.removeFirst() }
-            return queue.first
-        }
-        switch reply {
-        case .response(let response)?: return response
-        case .failure(let error)?: throw error
-        case nil: throw StackError(.httpFailed, "no scripted reply for \(request.url)")
-        }
-    }
-
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try next(request)
-    }
-
-    func streamResponse(_ request: HTTPRequest, onChunk: @escaping @Sendable ([UInt8]) -> Bool) async throws -> HTTPResponse {
-        var response = try next(request)
-        var offset = 0
-        while offset < response.body.count {
-            let end = min(offset + chunkSize, response.body.count)
-            deliveredBytes.withLock { $0 += end - offset }
-            guard onChunk(Array(response.body[offset..<end])) else { break }
-            offset = end
-        }
-        response.body = []
-        return response
-    }
-
-    func stream(_ request: HTTPRequest, onChunk: @escaping @Sendable ([UInt8]) -> Bool) async throws -> Int {
-        try await streamResponse(request, onChunk: onChunk).status
-    }
-}
-
-/// What ``RecordingTokenSigner`` was asked to sign.
-private struct SignedCallbackClaims: Sendable {
-    var claims: [String: ConfigValue]
-    var type: String
-}
-
-/// A ``TokenSigner`` that records the claims and returns `token-N`.
-private final class RecordingTokenSigner: TokenSigner {
-    let algorithm = "HS256"
-    private let log = LockedBox<[SignedCallbackClaims]>([])
-
-    var signed: [SignedCallbackClaims] { log.withLock { $0 } }
-
-    func sign(claims: [String: ConfigValue], type: String) throws -> String {
-        log.withLock { entries in
-            entries.append(SignedCallbackClaims(claims: claims, type: type))
-            return "token-\(entries.count)"
-        }
-    }
-}
-
-/// A clock stopped at one instant.
-private struct StoppedWallClock: WallClock {
-    let date: Date
-    func now() -> Date { date }
-}
-
 // MARK: - Tests
 
 @Suite("Bundle downloader and callback notifier over a scripted HTTP client")
@@ -143,7 +12,7 @@ struct DownloaderNotifierTests {
 
     private static func downloader(_ client: ScriptedHTTPClient, in tmp: TemporaryDirectory,
                                    maxBytes: Int64 = 1 << 20) -> BundleDownloader {
-        BundleDownloader(http: client, digester: DownloaderTestDigester(), policy: policy, directory: tmp.url,
+        BundleDownloader(http: client, digester: RecordingDigester(), policy: policy, directory: tmp.url,
                          maxBytes: maxBytes, timeout: 5)
     }
 
@@ -160,7 +29,7 @@ struct DownloaderNotifierTests {
         }
         #expect(download.url == Self.bundleURL)
         #expect(download.digests.size == Int64(body.count))
-        #expect(download.digests.sha256 == downloaderTestHex(body))
+        #expect(download.digests.sha256 == RecordingDigestAccumulator.hex(body))
         #expect(download.file.size == Int64(body.count))
         var readBack = [UInt8](repeating: 0, count: body.count + 8)
         let n = try readBack.withUnsafeMutableBytes { try download.file.read(into: $0, at: 0) }
@@ -229,7 +98,7 @@ struct DownloaderNotifierTests {
         ])
         let download = try await Self.downloader(client, in: tmp).download(Self.bundleURL)
         #expect(download.url == "https://stack.lol/b/moved.stack")
-        #expect(download.digests.sha256 == downloaderTestHex(body))
+        #expect(download.digests.sha256 == RecordingDigestAccumulator.hex(body))
         #expect(client.requests.map(\.url) == [Self.bundleURL, "https://stack.lol/b/moved.stack"])
         #expect(tmp.snapshot().isEmpty)
     }
@@ -288,8 +157,8 @@ struct DownloaderNotifierTests {
     }
 
     private static func notifier(_ client: ScriptedHTTPClient, _ signer: RecordingTokenSigner) -> CallbackNotifier {
-        CallbackNotifier(http: client, signer: signer, digester: DownloaderTestDigester(), audience: audience,
-                         delays: [0, 0], clock: StoppedWallClock(date: instant))
+        CallbackNotifier(http: client, signer: signer, digester: RecordingDigester(), audience: audience,
+                         delays: [0, 0], clock: FixedClock(date: instant))
     }
 
     /// Checks every attempt's token claims and request.
@@ -313,7 +182,7 @@ struct DownloaderNotifierTests {
             let bodyHash = try #require(entry.claims["body_sha256"]?.stringValue)
             if index < requests.count {
                 let request = requests[index]
-                #expect(bodyHash == downloaderTestHex(request.body), "body_sha256 must cover the exact body sent")
+                #expect(bodyHash == RecordingDigestAccumulator.hex(request.body), "body_sha256 must cover the exact body sent")
                 #expect(request.method == "POST")
                 #expect(request.url == callbackURL)
                 let authorization = request.headers.first { $0.0.lowercased() == "authorization" }?.1

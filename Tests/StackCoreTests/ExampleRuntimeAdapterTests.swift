@@ -86,36 +86,6 @@ actor ProcessTableRuntime: ContainerRuntime {
     }
 }
 
-// MARK: - Doubles for the other ports
-
-/// A ``Digester`` that reports fixed digests (and the file's real size).
-struct StubDigester: Digester {
-    static let sha256 = String(repeating: "ab", count: 32)
-    func digests(of bundle: BundleFile) throws -> FileDigests {
-        FileDigests(sha256: Self.sha256, blake2b512: [UInt8](repeating: 0xcd, count: 64), size: bundle.size)
-    }
-}
-
-/// A ``SignatureVerifier`` that accepts any signature with a fixed key id and trusted
-/// comment fields (`stack:` and `version:`, which the pipeline binds to the manifest).
-struct StubSignatureVerifier: SignatureVerifier {
-    static let keyID = "0123456789ABCDEF"
-    var fields: [String: String]
-    func verify(signature: [UInt8], file bundle: BundleFile, digests: FileDigests) throws -> SignatureVerdict {
-        SignatureVerdict(keyID: Self.keyID, trustedFields: fields)
-    }
-}
-
-/// An ``ApprovalPrompter`` with a fixed answer that records what it was asked.
-struct StubPrompter: ApprovalPrompter {
-    let decision: ApprovalDecision
-    let requests = LockedBox<[ApprovalRequest]>([])
-    func requestApproval(_ request: ApprovalRequest) async throws -> ApprovalDecision {
-        requests.withLock { $0.append(request) }
-        return decision
-    }
-}
-
 // MARK: - Tests
 
 @Suite("A user-written runtime adapter driven by StackRunner")

@@ -5,19 +5,6 @@ import StackTestSupport
 import StackAPI
 @testable import StackDocker
 
-/// An ``HTTPClient`` that records requests and answers with a fixed response or error.
-final class StubHTTPClient: HTTPClient {
-    let requests = LockedBox<[HTTPRequest]>([])
-    let result: Result<HTTPResponse, StackError>
-
-    init(_ result: Result<HTTPResponse, StackError>) { self.result = result }
-
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        requests.withLock { $0.append(request) }
-        return try result.get()
-    }
-}
-
 @Suite("Docker.EngineClient with a stub HTTP client")
 struct EngineClientUnitTests {
     @Test("A 500 with a JSON error is docker.api_error carrying the engine's message")

@@ -4,13 +4,6 @@ import StackCore
 import StackTestSupport
 @testable import StackSecurity
 
-/// A clock stopped at one instant.
-struct FixedClock: WallClock {
-    var date: Date
-    init(_ seconds: Int) { date = Date(timeIntervalSince1970: TimeInterval(seconds)) }
-    func now() -> Date { date }
-}
-
 /// Builds tokens by hand: JSON text written out literally (so duplicate keys, odd headers
 /// and any spelling are possible), base64url by Foundation, HMAC over the exact text.
 enum Forge {

@@ -41,7 +41,7 @@ enum DoctorCommand {
         }
         var engineOK = false
         do {
-            let engine = try Docker.EngineClient(http: invocation.adapters.http, environment: invocation.environment)
+            let engine = try invocation.adapters.engine(invocation.environment)
             let version = try await engine.version()
             engineOK = true
             checks.append(Check(name: "docker engine", ok: true,
@@ -76,7 +76,7 @@ extension DoctorCommand {
     static func networkGuardCheck(_ invocation: Invocation) async -> Check {
         let mode = (try? invocation.config().isolation.hostFirewall) ?? .required
         do {
-            let status = try await Docker.IPTablesNetworkGuard(environment: invocation.environment).inspect()
+            let status = try await invocation.adapters.networkGuard(invocation.environment).inspect()
             if status.isComplete {
                 return Check(name: "network guard", ok: true,
                              detail: "installed (\(status.present.count) rules in iptables' mangle FORWARD chain)"

@@ -4,13 +4,16 @@ import StackCore
 /// An ``ArchiveFormat`` double whose "archive" is a list of items held in memory. Every
 /// item goes through the real ``EntryPolicy``; `extract` writes the admitted items below
 /// the directory, and both passes can be made to fail after a number of items.
-struct InMemoryArchiveFormat: ArchiveFormat {
+public struct InMemoryArchiveFormat: ArchiveFormat {
     /// One item of the in-memory archive.
-    enum Item: Sendable {
+    public enum Item: Sendable {
+        /// A regular file: its path and its bytes.
         case file(String, [UInt8])
+        /// A directory: its path.
         case directory(String)
 
-        var header: ArchiveEntryHeader {
+        /// The header the archive reports for this item.
+        public var header: ArchiveEntryHeader {
             switch self {
             case .file(let path, let bytes):
                 ArchiveEntryHeader(path: path, type: .regular, size: Int64(bytes.count), mode: 0o644)
@@ -19,40 +22,42 @@ struct InMemoryArchiveFormat: ArchiveFormat {
             }
         }
 
-        var bytes: [UInt8] {
+        /// The item's contents (empty for a directory).
+        public var bytes: [UInt8] {
             if case .file(_, let bytes) = self { return bytes }
             return []
         }
     }
 
     /// The archive's items, in order.
-    var items: [Item]
+    public var items: [Item]
     /// The error thrown once `failAfter` items have been handled, if any.
-    var failure: StackError?
+    public var failure: StackError?
     /// How many items are handled (written, for `extract`) before `failure` is thrown.
-    var failAfter: Int
+    public var failAfter: Int
 
     /// Creates the double.
     /// - Parameters:
     ///   - items: The archive's items, in order.
     ///   - failure: An error to throw part-way, or `nil`.
     ///   - failAfter: How many items are handled before `failure` is thrown.
-    init(_ items: [Item], failure: StackError? = nil, failAfter: Int = 0) {
+    public init(_ items: [Item], failure: StackError? = nil, failAfter: Int = 0) {
         self.items = items
         self.failure = failure
         self.failAfter = failAfter
     }
 
     /// The items of a small valid bundle: manifest, compose file and a README in a folder.
-    static let validItems: [Item] = [
+    public static let validItems: [Item] = [
         .file("stack.yaml", Array("name: hello-web\nversion: 1.2.0\nflavor: compose\n".utf8)),
         .file("compose.yaml", Array("services:\n  web:\n    image: stacktest/busybox:1\n".utf8)),
         .directory("docs"),
         .file("docs/README.md", Array("# Hello\n".utf8)),
     ]
 
-    func list(_ bundle: BundleFile, limits: BundleLimits,
-              capture: @Sendable (String, Int64) -> Bool) throws -> BundleListing {
+    /// Lists the items through the entry policy, capturing the files `capture` asks for.
+    public func list(_ bundle: BundleFile, limits: BundleLimits,
+                     capture: @Sendable (String, Int64) -> Bool) throws -> BundleListing {
         try pass(limits: limits) { entry, item, listing in
             if entry.kind == .file && capture(entry.path, entry.size) {
                 listing.captured[entry.path] = item.bytes
@@ -60,7 +65,8 @@ struct InMemoryArchiveFormat: ArchiveFormat {
         }
     }
 
-    func extract(_ bundle: BundleFile, into directory: URL, limits: BundleLimits) throws -> BundleListing {
+    /// Writes the admitted items below `directory`.
+    public func extract(_ bundle: BundleFile, into directory: URL, limits: BundleLimits) throws -> BundleListing {
         let fm = FileManager.default
         return try pass(limits: limits) { entry, item, _ in
             let target = directory.appendingPathComponent(entry.path)
@@ -78,7 +84,8 @@ struct InMemoryArchiveFormat: ArchiveFormat {
         }
     }
 
-    func create(from directory: URL, to output: URL) throws -> BundleListing {
+    /// Always throws `internal.error`: the double cannot create archives.
+    public func create(from directory: URL, to output: URL) throws -> BundleListing {
         throw StackError(.internalError, "InMemoryArchiveFormat cannot create archives")
     }
 
@@ -96,34 +103,5 @@ struct InMemoryArchiveFormat: ArchiveFormat {
         if let failure { throw failure }
         try policy.finish()
         return listing
-    }
-}
-
-/// A ``ManifestDecoder`` that records every document it is given and answers like the
-/// ``StubManifestDecoder`` it wraps.
-struct RecordingManifestDecoder: ManifestDecoder {
-    /// One decoded document.
-    struct Document: Sendable, Hashable {
-        var kind: String
-        var path: String
-        var bytes: [UInt8]
-    }
-
-    let stub: any ManifestDecoder
-    /// Every document decoded so far, in order.
-    let documents = LockedBox<[Document]>([])
-
-    /// Creates the decoder.
-    /// - Parameter stub: The decoder whose answers are returned.
-    init(_ stub: some ManifestDecoder) { self.stub = stub }
-
-    func decodeManifest(_ bytes: [UInt8], path: String) throws -> Manifest {
-        documents.withLock { $0.append(Document(kind: "manifest", path: path, bytes: bytes)) }
-        return try stub.decodeManifest(bytes, path: path)
-    }
-
-    func decodeCompose(_ bytes: [UInt8], path: String, interpolation: ComposeInterpolation) throws -> ComposeFile {
-        documents.withLock { $0.append(Document(kind: "compose", path: path, bytes: bytes)) }
-        return try stub.decodeCompose(bytes, path: path)
     }
 }
