@@ -146,7 +146,12 @@ struct StackHomeTests {
         let error = stackError { _ = try StackConfig.load(from: home) }
         #expect(error?.code == .configInvalid, "\(name): \(String(describing: error))")
         #expect(error?.message.contains(home.configFile.path) == true)
-        #expect(error?.cause != nil)
+        // What is wrong is said once, in words: the cause (when kept) carries no Swift dump.
+        #expect(error?.cause != nil || error?.message.contains("api.port: expected a whole number") == true,
+                "\(name): \(String(describing: error))")
+        for leak in ["DecodingError", "Swift.", "Optional(", "Debug description"] {
+            #expect(error?.description.contains(leak) == false, "\(name): \(String(describing: error))")
+        }
     }
 
     @Test("StackConfig.load refuses unknown keys, as its documentation promises",

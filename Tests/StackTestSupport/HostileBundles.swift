@@ -113,10 +113,10 @@ public enum HostileBundles {
             try FileManager.default.removeItem(at: full)
             try bytes.prefix(bytes.count / 2).write(to: url)
         },
-        HostileBundle("random bytes", .bundleUnreadable) { url in
+        HostileBundle("random bytes", .bundleNotABundle) { url in
             try Data(noise(65_536, seed: 11)).write(to: url)
         },
-        HostileBundle("empty file", .bundleUnreadable) { url in
+        HostileBundle("empty file", .bundleNotABundle) { url in
             try Data().write(to: url)
         },
     ]

@@ -55,6 +55,9 @@ public struct InMemoryArchiveFormat: ArchiveFormat {
         .file("docs/README.md", Array("# Hello\n".utf8)),
     ]
 
+    /// Any file stands for the in-memory items.
+    public func identify(_ bundle: BundleFile) throws {}
+
     /// Lists the items through the entry policy, capturing the files `capture` asks for.
     public func list(_ bundle: BundleFile, limits: BundleLimits,
                      capture: @Sendable (String, Int64) -> Bool) throws -> BundleListing {

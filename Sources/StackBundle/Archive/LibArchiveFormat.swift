@@ -14,9 +14,17 @@ public struct LibArchiveFormat: ArchiveFormat {
     ///   - capture: Which files to keep in memory.
     /// - Returns: The listing with captured files.
     /// - Throws: `StackError` with a `bundle.*` code.
+    /// A gzip, xz or zstd compressed tar, or a plain tar, by its first bytes.
+    /// - Parameter bundle: The open bundle.
+    /// - Throws: `bundle.not_a_bundle`.
+    public func identify(_ bundle: BundleFile) throws {
+        try bundle.requireArchiveMagic()
+    }
+
     public func list(_ bundle: BundleFile, limits: BundleLimits,
                      capture: @Sendable (String, Int64) -> Bool) throws -> BundleListing {
-        try withoutActuallyEscaping(capture) { capture in
+        try identify(bundle)
+        return try withoutActuallyEscaping(capture) { capture in
             var sink = CapturingSink(shouldCapture: capture)
             var listing = try BundleStreamer.run(bundle, limits: limits, sink: &sink)
             listing.captured = sink.captured
@@ -32,6 +40,7 @@ public struct LibArchiveFormat: ArchiveFormat {
     /// - Returns: The listing.
     /// - Throws: `StackError` with a `bundle.*` or `io.*` code; the caller removes `directory`.
     public func extract(_ bundle: BundleFile, into directory: URL, limits: BundleLimits) throws -> BundleListing {
+        try identify(bundle)
         var sink = try SafeExtractor(directory: directory)
         defer { sink.close() }
         return try BundleStreamer.run(bundle, limits: limits, sink: &sink)

@@ -245,7 +245,7 @@ enum BundleCommands {
               sha256:     \(verified.digests.sha256)
               entries:    \(inspected.inspection.listing.entries.count), \(inspected.inspection.listing.expandedBytes) bytes expanded
 
-            """ + (plan.map { "  plan:\n" + $0.summary().dropFirst().map { "    \($0)\n" }.joined() } ?? "") + findingsText(findings))
+            """ + (plan.map { "  plan:\n" + $0.summary(findings: false).dropFirst().map { "    \($0)\n" }.joined() } ?? "") + findingsText(findings))
         if let rejection { throw StackCLI.ReportedError(rejection) }
     }
 

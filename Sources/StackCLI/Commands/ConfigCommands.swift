@@ -42,6 +42,54 @@ enum ConfigCommands {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
+    /// VALUE for KEY, typed by the setting's current value: a list takes one item or a
+    /// JSON list, a switch takes true/false (on/off, yes/no), a number must be one, a word
+    /// setting must be one of its words, a text setting takes the text as written.
+    static func typed(_ raw: String, for key: String, current: Any) throws -> Any {
+        let parsed = try? JSONSerialization.jsonObject(with: Data(raw.utf8), options: [.fragmentsAllowed])
+        if let words = StackConfig.enumValues[key] {
+            let word = (parsed as? String) ?? raw
+            guard words.contains(word) else {
+                throw StackError(.configInvalid, "\(key) must be one of \(words.joined(separator: ", ")), not '\(raw)'",
+                                 hint: "for example `stackctl config set \(key) \(words[0])`")
+            }
+            return word
+        }
+        func isBoolean(_ value: Any?) -> Bool {
+            guard let value, let token = try? json(value).trimmingCharacters(in: .whitespacesAndNewlines) else { return false }
+            return token == "true" || token == "false"
+        }
+        switch current {
+        case is [Any]:
+            if let list = parsed as? [Any] { return list }
+            return [(parsed as? String) ?? raw]
+        case _ where isBoolean(current):
+            switch raw.lowercased() {
+            case "true", "on", "yes", "1": return true
+            case "false", "off", "no", "0": return false
+            default:
+                throw StackError(.configInvalid, "\(key) is true or false, not '\(raw)'",
+                                 hint: "`stackctl config set \(key) true`")
+            }
+        case is NSNumber:
+            guard let number = parsed as? NSNumber, !isBoolean(parsed) else {
+                throw StackError(.configInvalid, "\(key) needs a number, not '\(raw)'",
+                                 hint: "`stackctl config get \(key)` shows the current value")
+            }
+            return number
+        case is String:
+            return (parsed as? String) ?? raw
+        case is [String: Any]:
+            guard let object = parsed as? [String: Any] else {
+                throw StackError(.configInvalid, "\(key) is a group of settings; set one of its keys",
+                                 hint: "`stackctl config get \(key)` lists them")
+            }
+            return object
+        default:
+            return parsed ?? raw
+        }
+    }
+
     static func runGet(_ invocation: Invocation) async throws {
         let home = try invocation.initializedHome()
         let object = try document(home)
@@ -54,12 +102,11 @@ enum ConfigCommands {
         let home = try invocation.initializedHome()
         let key = invocation.argument(0) ?? ""
         let raw = invocation.argument(1) ?? ""
-        let value: Any = (try? JSONSerialization.jsonObject(with: Data(raw.utf8), options: [.fragmentsAllowed])) ?? raw
         let lock = try HomeLock(home: home)
         defer { lock.unlock() }
         var object = try document(home)
         let path = key.split(separator: ".").map(String.init)
-        _ = try lookup(object, path, key: key)
+        let value = try typed(raw, for: key, current: try lookup(object, path, key: key))
         func assign(_ dict: inout [String: Any], _ path: ArraySlice<String>) {
             guard let first = path.first else { return }
             if path.count == 1 { dict[first] = value; return }
@@ -70,12 +117,6 @@ enum ConfigCommands {
         assign(&object, path[...])
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         let config = try StackConfig.decode(data, source: "config set \(key)")
-        if key == "api.port", !(1...65535).contains(config.api.port) {
-            throw StackError(.configInvalid, "api.port must be between 1 and 65535")
-        }
-        if key == "approval.mode", !["prompt", "deny"].contains(config.approval.mode) {
-            throw StackError(.configInvalid, "approval.mode must be prompt or deny")
-        }
         try AtomicFile.write(Array(config.encoded()), to: home.configFile, mode: 0o600)
         invocation.console.out(invocation.json ? try json([key: value]) : "\(key) = \(try json(value))")
     }

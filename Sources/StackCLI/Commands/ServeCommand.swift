@@ -54,7 +54,7 @@ enum ServeCommand {
                     promptLock.lock()
                     defer { promptLock.unlock() }
                     guard (try? ApprovalQueue(home: home).decision(of: entry.id)) == .pending else { return }
-                    var text = "\nThe website wants to run a new stack:\n"
+                    var text = "\nThe website asks to run \(entry.stack) \(entry.version); you are asked because \(entry.reason ?? "the stack is not trusted"):\n"
                     for line in entry.summary { text += "  \(line)\n" }
                     console.err(text + "Run it? [y/N] ")
                     let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased()

@@ -7,12 +7,16 @@ enum StackCommands {
         path: ["run"],
         abstract: "Verify, approve, unpack and run a stack bundle on the local Docker Engine.",
         discussion: """
-            The whole pipeline: checksum and signature before anything is extracted, the entry \
-            policy, the manifest and compose file, the content scan, your approval (trusted \
-            stacks and --yes skip the prompt; without a terminal an untrusted stack is declined, \
-            exit 6), then the hardened compose file runs isolated: all capabilities dropped, \
-            no-new-privileges, CPU/memory/pids limits, a network of its own without a route out \
-            unless egress was approved, ports on 127.0.0.1 only.
+            Checks the file's checksum and the publisher's signature before anything is \
+            unpacked, unpacks it safely, reads what the stack will run and be granted (its \
+            plan: images, ports, mounts, limits, route out) and asks you to approve it. A \
+            trusted stack (`stackctl trust add`) is not asked, unless its plan grants more \
+            than the plan you last approved (a new port, mount, capability, route out or \
+            higher limit). --yes approves without asking; without a terminal, a stack that \
+            needs asking is declined (exit 6). The stack then runs isolated: all \
+            capabilities dropped, no-new-privileges, CPU/memory/pids limits, a network of its \
+            own without a route out unless you approved one, ports on 127.0.0.1 only. If it \
+            fails to start, nothing of it is kept (unless --keep-failed).
             """,
         arguments: [ArgumentSpec("file", help: "The .stack file.")],
         options: BundleCommands.verificationOptions + [

@@ -8,11 +8,10 @@ struct TerminalApprovalPrompter: ApprovalPrompter {
 
     func requestApproval(_ request: ApprovalRequest) async throws -> ApprovalDecision {
         guard console.isInteractive else {
-            return .declined(reason: "no one to ask (not a terminal) and the stack is not trusted")
+            return .declined(reason: "no one to ask (not a terminal)")
         }
-        var text = "\nStack Desktop wants to run a new stack:\n"
+        var text = "\nStack Desktop \(request.headline).\nYou are asked because \(request.reason).\n"
         for line in request.summary { text += "  \(line)\n" }
-        if let key = request.publisherKeyID { text += "  signed by publisher key \(key)\n" }
         text += "Run it? [y/N] "
         console.err(text)
         guard let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() else {

@@ -12,6 +12,11 @@ public struct ApprovalQueue: Sendable {
         public var version: String
         public var keyID: String?
         public var summary: [String]
+        /// Why the user is asked (see ``ApprovalRequest/reason``).
+        public var reason: String?
+        /// The plan to approve, and the changes since the last approved plan.
+        public var plan: StackPlan?
+        public var changes: [PlanChange]?
         public var createdAt: Date
         public var expiresAt: Date
         public var decision: Decision
@@ -40,7 +45,8 @@ public struct ApprovalQueue: Sendable {
             guard all.filter({ $0.decision == .pending }).count < cap else { return nil }
             let entry = Entry(id: String(UUID().uuidString.prefix(8)).lowercased(), stack: request.manifest.name,
                               version: request.manifest.version.description, keyID: request.publisherKeyID,
-                              summary: request.summary, createdAt: now, expiresAt: now.addingTimeInterval(timeout),
+                              summary: request.summary, reason: request.reason, plan: request.plan,
+                              changes: request.changes, createdAt: now, expiresAt: now.addingTimeInterval(timeout),
                               decision: .pending)
             all.append(entry)
             try save(all)

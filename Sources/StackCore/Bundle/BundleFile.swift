@@ -24,7 +24,12 @@ public final class BundleFile: Sendable {
         }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
             close(fd)
+            if isDirectory {
+                throw StackError(.bundleNotABundle, "\(path) is a directory, not a bundle file",
+                                 hint: "make a bundle from it with `stackctl bundle create \(path) -o NAME.stack`")
+            }
             throw StackError(.ioFailed, "\(path) is not a regular file")
         }
         self.path = path
@@ -47,5 +52,23 @@ public final class BundleFile: Sendable {
             if errno == EINTR { continue }
             throw StackError(.ioFailed, "read error in \(path): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// Refuses a file that is not an archive a bundle can be, by its first bytes: gzip,
+    /// xz or zstd compression, or a plain tar. Runs before any signature is looked at, so
+    /// a wrong file gets a clear error rather than a signature one.
+    /// - Throws: `bundle.not_a_bundle` (exit 4), with a hint.
+    public func requireArchiveMagic() throws {
+        var head = [UInt8](repeating: 0, count: 512)
+        let n = try head.withUnsafeMutableBytes { try read(into: $0, at: 0) }
+        let bytes = head.prefix(n)
+        func starts(_ magic: [UInt8]) -> Bool { bytes.starts(with: magic) }
+        if starts([0x1F, 0x8B]) || starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) || starts([0x28, 0xB5, 0x2F, 0xFD]) { return }
+        if n >= 262, Array(head[257..<262]) == Array("ustar".utf8) { return }
+        let looksLikeText = n > 0 && bytes.allSatisfy { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || ($0 >= 0x20 && $0 != 0x7F) || $0 >= 0x80 }
+        throw StackError(.bundleNotABundle,
+                         n == 0 ? "\(path) is empty, not a bundle"
+                             : "\(path) is not a bundle (a .stack file is a gzip, xz or zstd compressed tar archive)\(looksLikeText ? "; it looks like a text file" : "")",
+                         hint: "a bundle is made from a folder holding stack.yaml with `stackctl bundle create DIR -o NAME.stack`")
     }
 }

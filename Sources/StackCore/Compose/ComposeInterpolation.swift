@@ -123,9 +123,8 @@ public struct ComposeInterpolation: Sendable, Hashable {
             try substitute(0..<scalars.count)
         }
 
-        func fail(_ why: String) -> StackError {
-            StackError(.policyInterpolation, "\(location): \(why) in '\(whole)'",
-                       hint: "a bundle may refer only to its own stack.yaml parameters; write $$ for a literal $")
+        func fail(_ why: String, hint: String = "write $$ for a literal $") -> StackError {
+            StackError(.policyInterpolation, "\(location): \(why) in '\(whole)'", hint: hint)
         }
 
         /// Substitutes every reference in `range`.
@@ -235,7 +234,8 @@ public struct ComposeInterpolation: Sendable, Hashable {
                 return
             }
             guard interpolation.declared.contains(name) else {
-                throw fail("$\(name) is not a parameter of this stack, and host variables are never read")
+                throw fail("$\(name) is not a parameter of this stack, and host variables are never read",
+                           hint: "declare \(name) under parameters: in stack.yaml (with a default), or write $$\(name) for a literal $\(name)")
             }
         }
 

@@ -37,6 +37,25 @@ public struct ComposeFile: Sendable, Hashable {
 public enum ComposeCommand: Sendable, Hashable, Codable {
     case shell(String)
     case exec([String])
+
+    /// Reads compose's own forms: a string (shell) or a list of strings (exec).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let words = try? container.decode([String].self) {
+            self = .exec(words)
+        } else {
+            self = .shell(try container.decode(String.self))
+        }
+    }
+
+    /// Writes compose's own forms: a string (shell) or a list of strings (exec).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .shell(let text): try container.encode(text)
+        case .exec(let words): try container.encode(words)
+        }
+    }
 }
 
 /// One compose service.

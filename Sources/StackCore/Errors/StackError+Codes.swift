@@ -24,6 +24,8 @@ extension StackError.Code {
     public static let configInvalid = Self("config.invalid", exit: .failure)
 
     // MARK: Bundle entry policy (DESIGN §4.2)
+    /// The file is not a bundle at all (not a compressed tar by its first bytes, a directory).
+    public static let bundleNotABundle = Self("bundle.not_a_bundle", exit: .policy)
     /// The file is not a readable archive (random bytes, unsupported format).
     public static let bundleUnreadable = Self("bundle.unreadable", exit: .policy)
     /// The archive ends early or its compression stream is corrupt.

@@ -1,3 +1,4 @@
+import Foundation
 /// The process exit status that a failure maps to; part of the CLI contract (DESIGN §7).
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// Success.
@@ -65,7 +66,7 @@ public struct StackError: Error, Sendable, CustomStringConvertible, Equatable {
         self.code = code
         self.message = message
         self.hint = hint
-        self.cause = cause.map { String(describing: $0) }
+        self.cause = cause.map(StackError.describe)
     }
 
     /// The exit status of ``code``.
@@ -84,6 +85,51 @@ public struct StackError: Error, Sendable, CustomStringConvertible, Equatable {
 }
 
 extension StackError {
+    /// An error in words a person can act on: a `StackError`'s message, a decoding
+    /// error's field path and problem, a Foundation error's localized description. Never
+    /// Swift's debug dump of the error value.
+    /// - Parameter error: Any error.
+    /// - Returns: One line of text.
+    public static func describe(_ error: any Error) -> String {
+        if let error = error as? StackError { return error.message }
+        if let error = error as? DecodingError {
+            func path(_ keys: [any CodingKey]) -> String {
+                let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                return text.hasPrefix(".") ? String(text.dropFirst()) : (text.isEmpty ? "(top level)" : text)
+            }
+            switch error {
+            case .typeMismatch(let type, let context):
+                return "\(path(context.codingPath)): expected \(describe(type: type))"
+            case .valueNotFound(let type, let context):
+                return "\(path(context.codingPath)): missing \(describe(type: type))"
+            case .keyNotFound(let key, let context):
+                return "\(path(context.codingPath + [key])): missing"
+            case .dataCorrupted(let context):
+                return "\(path(context.codingPath)): not valid here"
+            @unknown default:
+                return "the document could not be read"
+            }
+        }
+        // Foundation's own errors say it best in their localized description; any other
+        // error says it in its description.
+        if type(of: error) is NSError.Type { return (error as NSError).localizedDescription }
+        return String(describing: error)
+    }
+
+    /// A JSON-ish name for a Swift type in a decoding message.
+    private static func describe(type: Any.Type) -> String {
+        if type is String.Type { return "a string" }
+        if type is Bool.Type { return "true or false" }
+        if type is Int.Type || type is Int64.Type || type is Int32.Type || type is UInt32.Type || type is UInt16.Type {
+            return "a whole number"
+        }
+        if type is Double.Type || type is Float.Type { return "a number" }
+        let name = String(describing: type)
+        if name.hasPrefix("Array") { return "a list" }
+        if name.hasPrefix("Dictionary") { return "an object" }
+        return "a value of another kind"
+    }
+
     /// Wraps any error as a `StackError`, keeping it when it already is one.
     /// - Parameters:
     ///   - error: The error to wrap.
@@ -91,6 +137,6 @@ extension StackError {
     /// - Returns: A `StackError`.
     public static func wrap(_ error: any Error, as code: Code = .internalError) -> StackError {
         if let error = error as? StackError { return error }
-        return StackError(code, String(describing: error), cause: nil)
+        return StackError(code, describe(error), cause: nil)
     }
 }

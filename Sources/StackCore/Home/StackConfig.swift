@@ -75,18 +75,32 @@ public struct StackConfig: Sendable, Hashable, Codable {
             throw invalid("internal defaults did not encode", nil)
         }
         let merged = try merge(user, over: defaults, path: "") { throw invalid("\($0): unknown key", nil) }
+        let config: StackConfig
         do {
-            return try JSONDecoder().decode(StackConfig.self, from: JSONSerialization.data(withJSONObject: merged))
-        } catch let DecodingError.typeMismatch(type, context) {
-            throw invalid("\(context.codingPath.map(\.stringValue).joined(separator: ".")): wrong type, expected \(type)",
-                          DecodingError.typeMismatch(type, context))
+            config = try JSONDecoder().decode(StackConfig.self, from: JSONSerialization.data(withJSONObject: merged))
         } catch let DecodingError.dataCorrupted(context) {
-            throw invalid("\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)",
-                          DecodingError.dataCorrupted(context))
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            if let allowed = enumValues[key] {
+                throw invalid("\(key) must be one of \(allowed.joined(separator: ", "))", nil)
+            }
+            throw invalid("\(key): not a valid value", nil)
         } catch {
-            throw invalid("not a valid configuration", error)
+            throw invalid(StackError.describe(error), nil)
         }
+        if !(enumValues["approval.mode"] ?? []).contains(config.approval.mode) {
+            throw invalid("approval.mode must be one of \((enumValues["approval.mode"] ?? []).joined(separator: ", "))", nil)
+        }
+        if !(1...65535).contains(config.api.port) {
+            throw invalid("api.port must be between 1 and 65535", nil)
+        }
+        return config
     }
+
+    /// Settings that take one of a few words, with those words.
+    public static let enumValues: [String: [String]] = [
+        "approval.mode": ["prompt", "deny"],
+        "isolation.hostFirewall": HostFirewallMode.allCases.map(\.rawValue),
+    ]
 
     /// Deep-merges `user` over `defaults`, refusing keys the defaults do not have.
     static func merge(_ user: [String: Any], over defaults: [String: Any], path: String,

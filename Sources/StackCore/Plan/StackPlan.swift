@@ -148,7 +148,7 @@ public struct StackPlan: Sendable, Hashable, Codable {
         }
     }
 
-    /// The network a service joins.
+    /// The network a service joins. Encoded as `stack`, `none` or `service:<name>`.
     public enum Network: Sendable, Hashable, Codable {
         /// The stack's own bridge network.
         case stack
@@ -156,6 +156,27 @@ public struct StackPlan: Sendable, Hashable, Codable {
         case none
         /// The network namespace of another service of the stack.
         case service(String)
+
+        public init(from decoder: any Decoder) throws {
+            let text = try decoder.singleValueContainer().decode(String.self)
+            switch text {
+            case "stack": self = .stack
+            case "none": self = .none
+            case let other where other.hasPrefix("service:"): self = .service(String(other.dropFirst("service:".count)))
+            default:
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "expected stack, none or service:NAME"))
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .stack: try container.encode("stack")
+            case .none: try container.encode("none")
+            case .service(let other): try container.encode("service:\(other)")
+            }
+        }
     }
 
     /// A published port. The host address is always 127.0.0.1.
@@ -176,6 +197,28 @@ public struct StackPlan: Sendable, Hashable, Codable {
             self.containerPort = containerPort
             self.containerPortEnd = containerPortEnd ?? containerPort
             self.proto = proto
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case hostIP, hostPort, containerPort, containerPortEnd, proto
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            hostPort = try container.decodeIfPresent(String.self, forKey: .hostPort)
+            containerPort = try container.decode(Int.self, forKey: .containerPort)
+            containerPortEnd = try container.decode(Int.self, forKey: .containerPortEnd)
+            proto = try container.decode(String.self, forKey: .proto)
+        }
+
+        /// Writes the host address too (always 127.0.0.1), so a reader need not know it.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(Self.hostAddress, forKey: .hostIP)
+            try container.encodeIfPresent(hostPort, forKey: .hostPort)
+            try container.encode(containerPort, forKey: .containerPort)
+            try container.encode(containerPortEnd, forKey: .containerPortEnd)
+            try container.encode(proto, forKey: .proto)
         }
 
         /// How many host ports it occupies (an ephemeral port counts once per container port).

@@ -10,14 +10,24 @@ public struct ApprovalRequest: Sendable, Hashable {
     public var changes: [PlanChange]?
     /// The plan (and changes) in plain words, one line each, for terminals and queues.
     public var summary: [String]
+    /// Why the user is asked (`the stack is not trusted`, or a trusted stack whose plan
+    /// raises a privilege since the approved one), for prompts and declines.
+    public var reason: String
 
     public init(manifest: Manifest, publisherKeyID: String? = nil, plan: StackPlan? = nil,
-                changes: [PlanChange]? = nil, summary: [String] = []) {
+                changes: [PlanChange]? = nil, summary: [String] = [],
+                reason: String = "the stack is not trusted") {
         self.manifest = manifest
         self.publisherKeyID = publisherKeyID
         self.plan = plan
         self.changes = changes
         self.summary = summary
+        self.reason = reason
+    }
+
+    /// The first line of a prompt: a new stack, or one approved before that comes back.
+    public var headline: String {
+        changes == nil ? "wants to run a new stack" : "wants to run \(manifest.name) \(manifest.version), which you approved before in another version or form"
     }
 }
 

@@ -3,6 +3,12 @@ import Foundation
 /// A bundle archive format: streams entries through the ``EntryPolicy`` and writes them
 /// safely, and creates reproducible archives. `LibArchiveFormat` implements it.
 public protocol ArchiveFormat: Sendable {
+    /// Says whether the file is an archive of this format at all, from its first bytes,
+    /// before anything else (a signature lookup included) looks at it.
+    /// - Parameter bundle: The open bundle.
+    /// - Throws: `bundle.not_a_bundle` (exit 4) with a hint.
+    func identify(_ bundle: BundleFile) throws
+
     /// Streams every entry through the policy without writing anything.
     /// - Parameters:
     ///   - bundle: The open bundle; read from its start.

@@ -71,6 +71,13 @@ public struct BundleWorkflow: Sendable {
         return BundleInspection(manifest: manifest, compose: compose, listing: listing, interpolation: interpolation)
     }
 
+    /// Refuses a file that is not an archive of the bundle format, by its first bytes.
+    /// - Parameter bundle: The open bundle.
+    /// - Throws: `bundle.not_a_bundle`.
+    public func identify(_ bundle: BundleFile) throws {
+        try format.identify(bundle)
+    }
+
     /// Reads small files of the bundle (the env files a plan needs) in one streaming pass,
     /// writing nothing.
     /// - Parameters:

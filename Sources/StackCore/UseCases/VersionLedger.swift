@@ -47,7 +47,7 @@ public struct VersionLedger: Sendable {
         guard let highest = try highest(stack: stack, keyID: keyID), version < highest else { return }
         guard allowDowngrade else {
             throw StackError(.signatureRollback,
-                             "\(stack) \(version) is older than \(highest), already installed from publisher key \(keyID)",
+                             "\(stack) \(version) is older than \(highest), the highest version ever installed from publisher key \(keyID)",
                              hint: "a rollback can be an attack; if you really want the older version, pass --allow-downgrade")
         }
     }

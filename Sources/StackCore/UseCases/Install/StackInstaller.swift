@@ -138,6 +138,7 @@ public struct StackInstaller: Sendable {
     public func verify(_ bundle: BundleFile, digests: FileDigests? = nil,
                        options: VerificationOptions) throws -> VerifiedBundle {
         let name = options.bundleName ?? bundle.path
+        try workflow.identify(bundle)
         let digests = try digests ?? digester.digests(of: bundle)
         if let announced = options.announcedSHA256 {
             let normalised = announced.lowercased()
@@ -225,11 +226,16 @@ public struct StackInstaller: Sendable {
         if isTrusted && raising.isEmpty { return ApprovedStack(planned: planned, approvedBy: "trust") }
         if assumeYes { return ApprovedStack(planned: planned, approvedBy: "yes") }
         asking()
+        let why = isTrusted
+            ? "the stack is trusted, but this plan raises privileges since the one you approved ("
+                + raising.map(\.detail).joined(separator: "; ") + ")"
+            : "the stack is not trusted"
         let request = ApprovalRequest(manifest: planned.staged.inspection.manifest, publisherKeyID: keyID, plan: plan,
-                                      changes: planned.changes, summary: plan.summary(changes: planned.changes))
-        if case .declined(let reason) = try await prompter.requestApproval(request) {
-            throw StackError(.approvalDeclined, "\(plan.name) \(plan.version) was not approved: \(reason)",
-                             hint: "nothing was installed")
+                                      changes: planned.changes, summary: plan.summary(changes: planned.changes),
+                                      reason: why)
+        if case .declined(let answer) = try await prompter.requestApproval(request) {
+            throw StackError(.approvalDeclined, "\(plan.name) \(plan.version) was not approved: \(answer); asked because \(why)",
+                             hint: "nothing was installed; to run it, answer the prompt on a terminal, or pass --yes once you have read `stackctl bundle verify FILE`")
         }
         return ApprovedStack(planned: planned, approvedBy: "user")
     }
