@@ -1,5 +1,6 @@
 import Testing
 import StackCore
+import StackTestSupport
 import StackBundle
 @testable import StackSecurity
 
@@ -399,6 +400,15 @@ struct ComposePolicyScannerTests {
         let rejection = try #require(report.rejection)
         #expect(rejection.code.rawValue == rejectCase.code)
         #expect(rejection.code.exitStatus == .policy)
+        // The planner runs the same table: the case never becomes a plan, with the same code.
+        if let compose = try? rejectCase.compose ?? ScanFixtures.compose(rejectCase.yaml ?? "", manifest: rejectCase.manifest) {
+            let manifest = try ScanFixtures.manifest(rejectCase.manifest)
+            let error = stackError {
+                _ = try StackPlanner().plan(manifest: manifest, compose: compose, entries: rejectCase.entries,
+                                            interpolation: ComposeInterpolation(parameters: manifest.parameters))
+            }
+            #expect(error?.code.rawValue == rejectCase.code, "\(rejectCase.name): \(String(describing: error))")
+        }
     }
 
     @Test("each reject rule, built as model values", arguments: RejectTables.model)
@@ -475,8 +485,15 @@ struct ComposePolicyScannerTests {
     @Test("near misses are allowed", arguments: 0..<allowed.count)
     func allowedFixtures(index: Int) throws {
         let (name, text) = Self.allowed[index]
-        let report = try ScanFixtures.scan(try ScanFixtures.compose(text))
+        let compose = try ScanFixtures.compose(text)
+        let report = try ScanFixtures.scan(compose)
         #expect(report.critical.isEmpty, "\(name): \(report.critical)")
+        // …and each becomes a plan with the same (non-critical) findings.
+        let manifest = try ScanFixtures.manifest(ScanFixtures.manifestYAML)
+        let plan = try StackPlanner().plan(manifest: manifest, compose: compose, entries: ScanFixtures.entries,
+                                           interpolation: ComposeInterpolation(parameters: manifest.parameters))
+        #expect(plan.findings == report.findings, "\(name)")
+        #expect(Set(plan.services.map(\.name)) == Set(compose.services.keys), "\(name)")
     }
 
     @Test("GPUs pass when the policy allows them")
