@@ -8,7 +8,8 @@ import Testing
 @Suite("stackctl run and lifecycle on the real engine", .serialized)
 struct RunCommandTests {
     /// A signed bundle of a unique stack serving `page` on an ephemeral 127.0.0.1 port.
-    static func stackBundle(_ signed: SignedHome, prefix: String, extraService: String = "") throws -> (URL, String) {
+    static func stackBundle(_ signed: SignedHome, prefix: String, extraService: String = "",
+                            ports: String = #"["8080"]"#) throws -> (URL, String) {
         let name = "\(prefix)-\(UUID().uuidString.prefix(6).lowercased())"
         var tar = TarBuilder()
         tar.add("stack.yaml", text: """
@@ -28,7 +29,7 @@ struct RunCommandTests {
                 command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
                 init: true
                 user: "65534:65534"
-                ports: ["8080"]
+                ports: \(ports)
                 volumes: ["./www:/www:ro", "data:/data"]
             \(extraService)
             """)
@@ -153,5 +154,84 @@ struct RunCommandTests {
         let checks = (try? JSONSerialization.jsonObject(with: Data(healthy.stdout.utf8))) as? [[String: Any]] ?? []
         let guardCheck = try #require(checks.first { $0["name"] as? String == "network guard" }, "\(healthy.stdout)")
         #expect(guardCheck["ok"] as? Bool == true)
+    }
+
+    /// A TCP port on 127.0.0.1 that nothing holds right now.
+    static func freePort() throws -> Int {
+        for _ in 0..<50 {
+            let port = Int.random(in: 20_000...40_000)
+            if Posix.isLoopbackPortFree(port, proto: "tcp") { return port }
+        }
+        throw StackError(.internalError, "no free port found")
+    }
+
+    @Test("a host port already in use: runtime.port_in_use names the port and the stack that holds it, and nothing of the new stack stays")
+    func portHeldByStack() async throws {
+        let signed = try await SignedHome.make("portstack")
+        let port = try Self.freePort()
+        let (first, firstName) = try Self.stackBundle(signed, prefix: "porta", ports: "[\"\(port):8080\"]")
+        let (second, secondName) = try Self.stackBundle(signed, prefix: "portb", ports: "[\"\(port):8080\"]")
+        #expect(await signed.run(["run", "--yes", first.path]).status == 0)
+        let clash = await signed.run(["--json", "run", "--yes", second.path])
+        #expect(clash.status == 5)
+        #expect(clash.errorCode == "runtime.port_in_use")
+        let message = ((clash.json?["error"] as? [String: Any])?["message"] as? String) ?? ""
+        #expect(message.contains("127.0.0.1:\(port)/tcp") && message.contains("the stack \(firstName)"), "\(message)")
+        #expect(try await Self.containers(secondName).isEmpty)
+        #expect(try await Self.networks(secondName).isEmpty)
+        #expect(await signed.run(["--json", "status", secondName]).errorCode == "stack.not_found")
+        #expect(!FileManager.default.fileExists(atPath: StackHome(root: signed.home).stacksDirectory.appendingPathComponent(secondName).path))
+        #expect(await signed.run(["rm", "--purge", firstName]).status == 0)
+    }
+
+    @Test("a host port held by another process is named as such; --keep-failed keeps nothing started but the record")
+    func portHeldByProcess() async throws {
+        let signed = try await SignedHome.make("portproc")
+        let port = try Self.freePort()
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(fd, 1) == 0)
+        let (bundle, name) = try Self.stackBundle(signed, prefix: "portp", ports: "[\"\(port):8080\"]")
+        let clash = await signed.run(["run", "--yes", bundle.path])
+        #expect(clash.status == 5)
+        #expect(clash.stderr.contains("another process") && clash.stderr.contains("[runtime.port_in_use]"), "\(clash.stderr)")
+        #expect(await signed.run(["--json", "status", name]).errorCode == "stack.not_found")
+        let kept = await signed.run(["--json", "run", "--yes", "--keep-failed", bundle.path])
+        #expect(kept.errorCode == "runtime.port_in_use")
+        let status = await signed.run(["--json", "status", name])
+        #expect(status.json?["status"] as? String == "failed", "\(status.stdout)")
+        #expect(try await Self.containers(name).isEmpty)
+        #expect(await signed.run(["rm", "--purge", name]).status == 0)
+    }
+
+    @Test("with the engine unreachable: ps still lists installed stacks (state unknown, one hint), stop is docker.unreachable")
+    func engineGoneAfterInstall() async throws {
+        let signed = try await SignedHome.make("enginegone")
+        let (bundle, name) = try Self.stackBundle(signed, prefix: "gone")
+        #expect(await signed.run(["run", "--yes", bundle.path]).status == 0)
+        let dead = ["DOCKER_HOST": "unix:///nonexistent/docker.sock"]
+        let ps = await signed.run(["ps"], environment: dead)
+        #expect(ps.status == 0, "\(ps.stderr)")
+        #expect(ps.stdout.contains(name) && ps.stdout.contains("unknown (engine unreachable)"), "\(ps.stdout)")
+        #expect(ps.stderr.components(separatedBy: "hint:").count == 2, "one hint: \(ps.stderr)")
+        #expect(!ps.stderr.contains("%2F") && !ps.stderr.contains("cause:"), "\(ps.stderr)")
+        let json = await signed.run(["--json", "ps"], environment: dead)
+        let first = ((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [[String: Any]])?.first
+        #expect(first?["state"] as? String == "unknown")
+        for command in [["stop", name], ["rm", name]] {
+            let result = await signed.run(["--json"] + command, environment: dead)
+            #expect(result.status == 5, "\(command)")
+            #expect(result.errorCode == "docker.unreachable", "\(command): \(result.stdout)")
+            #expect(!result.stdout.contains("Traceback"))
+        }
+        #expect(await signed.run(["--json", "status", name]).json?["state"] as? String == "running")
+        #expect(await signed.run(["rm", "--purge", name]).status == 0)
     }
 }

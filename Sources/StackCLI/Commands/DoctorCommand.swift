@@ -33,7 +33,7 @@ enum DoctorCommand {
                                 hint: problems.isEmpty ? nil : "chmod 700 those directories"))
             let keys = (try? MinisignKeyring(directory: home.trustedKeysDirectory).list()) ?? []
             checks.append(Check(name: "publisher keys", ok: !keys.isEmpty,
-                                detail: "\(keys.count) trusted: \(keys.map(\.keyID).joined(separator: ", "))",
+                                detail: keys.isEmpty ? "none trusted" : "\(keys.count) trusted: \(keys.map(\.keyID).joined(separator: ", "))",
                                 hint: keys.isEmpty ? "trust a catalog's key with `stackctl keys trust FILE.pub`" : nil))
         } else {
             checks.append(Check(name: "home", ok: false, detail: "\(home.root.path) is not initialised",
@@ -49,7 +49,9 @@ enum DoctorCommand {
                                 hint: nil))
         } catch {
             let failure = StackError.wrap(error)
-            checks.append(Check(name: "docker engine", ok: false, detail: failure.message, hint: failure.hint))
+            // "try `stackctl doctor`" is no help inside doctor: say how to start the engine.
+            let hint = failure.code == .dockerUnreachable ? StackError.dockerStartHint : failure.hint
+            checks.append(Check(name: "docker engine", ok: false, detail: failure.message, hint: hint))
         }
         do {
             let variant = try await Docker.ComposeVariant.detect(environment: invocation.environment, probe: true)
@@ -63,9 +65,13 @@ enum DoctorCommand {
             "\(check.ok ? "ok  " : "FAIL") \(check.name): \(check.detail)\n" + (check.hint.map { "     hint: \($0)\n" } ?? "")
         }.joined()
         invocation.emit(checks, text: text)
-        if let failed = checks.first(where: { !$0.ok }) {
+        let failed = checks.filter { !$0.ok }
+        if !failed.isEmpty {
+            // The checks above already say what failed and how to fix it; the error only
+            // sums up (and carries the exit status), so nothing is printed twice.
             let code: StackError.Code = engineOK ? .doctorFailed : .dockerUnreachable
-            throw StackCLI.ReportedError(StackError(code, "doctor: \(failed.name): \(failed.detail)", hint: failed.hint))
+            throw StackCLI.ReportedError(StackError(
+                code, "doctor: \(failed.count) check(s) failed: \(failed.map(\.name).joined(separator: ", "))"))
         }
     }
 }

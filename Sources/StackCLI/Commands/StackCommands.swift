@@ -135,10 +135,16 @@ enum StackCommands {
         var text = all.isEmpty ? "no stacks installed\n" : "NAME".rightPadded(24) + "VERSION".rightPadded(12) + "STATE".rightPadded(10) + "URL\n"
         for s in all {
             let url = s.urls.first(where: \.open)?.url ?? s.urls.first?.url ?? "-"
+            let state = s.state == .unknown ? "unknown (engine unreachable)" : s.state.rawValue
             text += s.record.name.rightPadded(24) + s.record.version.description.rightPadded(12)
-                + s.state.rawValue.rightPadded(10) + url + "\n"
+                + state.rightPadded(10) + " " + url + "\n"
         }
         invocation.emit(all.map { StatusReport($0) }, text: text)
+        // One hint for all of them, on stderr, so the table stays data.
+        if let unreachable = all.lazy.compactMap(\.unreachable).first {
+            invocation.console.err("note: the state of \(all.filter { $0.state == .unknown }.count) stack(s) is unknown: \(unreachable.message)\n"
+                                   + "  hint: \(unreachable.hint ?? StackError.dockerUnreachableHint)\n")
+        }
     }
 
     static func runStatus(_ invocation: Invocation) async throws {

@@ -18,8 +18,16 @@ extension StackError.Code {
     public static let cryptoFailed = Self("crypto.failed", exit: .failure)
 }
 
+extension StackError.Code {
+    /// A host port the stack publishes is already in use on 127.0.0.1.
+    public static let runtimePortInUse = Self("runtime.port_in_use", exit: .runtime)
+}
+
 extension StackError {
     /// The hint shown whenever the Docker Engine cannot be reached.
     public static let dockerUnreachableHint =
         "is the Docker daemon running? try `stackctl doctor`"
+    /// The same hint for `stackctl doctor` itself.
+    public static let dockerStartHint =
+        "start the Docker daemon (`dockerd`, or `systemctl start docker`), or point DOCKER_HOST at a running one"
 }

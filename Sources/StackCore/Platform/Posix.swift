@@ -80,4 +80,27 @@ package enum Posix {
         "/dev/fd/\(fd)"
         #endif
     }
+
+    /// Whether nothing holds `port` on 127.0.0.1 for `proto` (`tcp` or `udp`): tries to
+    /// bind it, and lets it go at once.
+    /// - Returns: `false` when the address is in use (`EADDRINUSE`), `true` otherwise
+    ///   (other bind errors are left to the engine to report).
+    package static func isLoopbackPortFree(_ port: Int, proto: String) -> Bool {
+        #if canImport(Glibc)
+        let type = proto == "udp" ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue)
+        #else
+        let type = proto == "udp" ? SOCK_DGRAM : SOCK_STREAM
+        #endif
+        let fd = socket(AF_INET, type, 0)
+        guard fd >= 0 else { return true }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result == 0 || errno != EADDRINUSE
+    }
 }

@@ -3,6 +3,8 @@ import Foundation
 /// The state of a stack on its runtime.
 public enum StackRunState: String, Sendable, Hashable, Codable {
     case running, stopped, partial, absent, failed
+    /// The runtime could not be asked (the engine is unreachable).
+    case unknown
 }
 
 /// A stack ready to be run: its vetted plan and where its files are.

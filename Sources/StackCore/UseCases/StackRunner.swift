@@ -1,24 +1,5 @@
 import Foundation
 
-/// A local URL of a running stack.
-public struct StackURL: Sendable, Hashable, Codable {
-    public var service: String
-    public var url: String
-    public var label: String?
-    /// Whether this is the stack's UI (`open: true` in the manifest).
-    public var open: Bool
-}
-
-/// The result of running or inspecting a stack.
-public struct StackStatus: Sendable {
-    public var record: StackRecord
-    public var state: StackRunState
-    public var containers: [StackContainer]
-    public var urls: [StackURL]
-    /// Findings of the scan (warnings and info), when the stack was just installed.
-    public var findings: [Finding]
-}
-
 /// The lifecycle of installed stacks over the ports: start, stop, remove, list, status and
 /// logs. Installing is ``StackInstaller``'s job; every start renders the stack's approved
 /// ``StackPlan`` (``ApprovedPlans``), so what runs is always what was approved.
@@ -78,7 +59,11 @@ public struct StackRunner: Sendable {
     /// - Throws: `stack.not_found`, runtime errors.
     public func stop(_ name: String) async throws {
         var record = try registry.require(name)
-        try await runtime(for: record).stop(stackName: name)
+        let runtime = try runtime(for: record)
+        // Asking for the state first turns an unreachable engine into its own clear error
+        // (`docker.unreachable`) instead of whatever the runtime's tool prints.
+        _ = try await runtime.status(stackName: name)
+        try await runtime.stop(stackName: name)
         record.status = .stopped
         record.updatedAt = clock.now()
         try HomeLock.held(home) { try registry.save(record) }
@@ -92,7 +77,9 @@ public struct StackRunner: Sendable {
     /// - Throws: `stack.not_found`, runtime or I/O errors.
     public func remove(_ name: String, purge: Bool) async throws {
         let record = try registry.require(name)
-        try await runtime(for: record).down(stackName: name)
+        let runtime = try runtime(for: record)
+        _ = try await runtime.status(stackName: name)
+        try await runtime.down(stackName: name)
         try HomeLock.held(home) {
             try StagedBundle.removeTree(home.stacksDirectory.appendingPathComponent(name))
             if purge { try StagedBundle.removeTree(home.volumesDirectory(name: name)) }
@@ -100,13 +87,22 @@ public struct StackRunner: Sendable {
         }
     }
 
-    /// Every installed stack with its live state.
+    /// Every installed stack with its live state. A stack whose runtime cannot be reached
+    /// is listed with the state ``StackRunState/unknown`` and the reason in
+    /// ``StackStatus/unreachable``: installed stacks are never hidden by a stopped engine.
     /// - Returns: Status of each, sorted by name.
-    /// - Throws: Registry or runtime errors.
+    /// - Throws: Registry errors.
     public func list() async throws -> [StackStatus] {
         var out: [StackStatus] = []
         for record in try registry.all() {
-            out.append(try await status(of: record, plan: try? plan(of: record), runtime: try runtime(for: record)))
+            let plan = try? plan(of: record)
+            do {
+                out.append(try await status(of: record, plan: plan, runtime: try runtime(for: record)))
+            } catch {
+                var status = StackStatus(record: record, state: .unknown, containers: [], urls: [], findings: [])
+                status.unreachable = StackError.wrap(error)
+                out.append(status)
+            }
         }
         return out
     }

@@ -123,6 +123,7 @@ extension Docker {
                 bundleDirectory: stack.bundleDirectory.resolvingSymlinksInPath(),
                 volumesDirectory: stack.volumesDirectory))
             try await guardNetworks()
+            try await requireFreePorts(stack.plan)
             let fm = FileManager.default
             do {
                 try fm.createDirectory(at: stack.runDirectory, withIntermediateDirectories: true,
@@ -150,6 +151,27 @@ extension Docker {
                 try? await down(stackName: name)
                 throw error
             }
+        }
+
+        /// Every fixed host port of the plan must be free on 127.0.0.1 before `up`, or the
+        /// stack fails with `runtime.port_in_use` naming the port and who holds it (another
+        /// stack, by name, or another process) — not with Compose's output after a while.
+        func requireFreePorts(_ plan: StackPlan) async throws {
+            var wanted: [(port: Int, proto: String, service: String)] = []
+            for (service, port) in plan.publishedPorts {
+                guard let text = port.hostPort else { continue }
+                let bounds = text.split(separator: "-").compactMap { Int($0) }
+                guard let low = bounds.first, let high = bounds.last, low <= high else { continue }
+                for number in low...high { wanted.append((number, port.proto, service)) }
+            }
+            guard let taken = wanted.first(where: { !Posix.isLoopbackPortFree($0.port, proto: $0.proto) }) else { return }
+            let holder = try? await engine.containers(label: "\(HardenedRenderer.labelManaged)=true", all: false)
+                .first { $0.ports.contains { $0.publicPort == taken.port && $0.type == taken.proto } }
+            let who = holder.flatMap { $0.labels[HardenedRenderer.labelName] }.map { "the stack \($0)" } ?? "another process"
+            throw StackError(.runtimePortInUse,
+                             "\(plan.name): service \(taken.service) publishes 127.0.0.1:\(taken.port)/\(taken.proto), which \(who) already uses",
+                             hint: holder.flatMap { $0.labels[HardenedRenderer.labelName] }.map { "stop it first with `stackctl stop \($0)`" }
+                                ?? "stop the process that listens there (`ss -ltnup | grep :\(taken.port)`), or use a bundle that publishes another port")
         }
 
         public func down(stackName: String) async throws {
