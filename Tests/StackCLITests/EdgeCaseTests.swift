@@ -93,4 +93,84 @@ struct EdgeCaseTests {
         #expect(result.stderr.contains("[bundle.not_a_bundle]"))
         #expect(result.stderr.contains("stackctl bundle create \(folder.path) -o NAME.stack"))
     }
+
+    @Test("a typo gets 'did you mean', and usage errors point at the command's own help", arguments: [
+        (["rnu", "x"], "did you mean 'stackctl run'?", "see `stackctl help`"),
+        (["stauts"], "did you mean 'stackctl status'?", "see `stackctl help`"),
+        (["verify", "x"], "did you mean 'stackctl bundle verify'?", "see `stackctl help`"),
+        (["bundle", "verfy", "x"], "did you mean 'stackctl bundle verify'?", "see `stackctl help bundle`"),
+        (["run", "--yse", "x"], "did you mean '--yes'?", "see `stackctl help run`"),
+        (["rm"], "missing <name> for 'stackctl rm'", "see `stackctl help rm`"),
+    ])
+    func typos(_ arguments: [String], _ message: String, _ hint: String) async {
+        let result = await stackctl(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.contains("hint: \(hint)"), "\(result.stderr)")
+    }
+
+    @Test("a secret key given to keys trust, or a public key given to bundle sign, is named for what it is")
+    func swappedKeys() async throws {
+        let signed = try await SignedHome.make("swapped")
+        let trust = await signed.run(["keys", "trust", signed.secretKeyFile.path])
+        #expect(trust.status == 1)
+        #expect(trust.stderr.contains("this is a minisign secret key file, not a public key"), "\(trust.stderr)")
+        #expect(!trust.stderr.contains("base64"))
+        let file = signed.tmp.path("x.stack")
+        try Data("x".utf8).write(to: file)
+        let sign = await signed.run(["bundle", "sign", file.path, "--key", signed.publicKeyFile.path])
+        #expect(sign.status == 1)
+        #expect(sign.stderr.contains("this is a minisign public key file, not a secret key"), "\(sign.stderr)")
+    }
+
+    @Test("bundle create: an existing output needs --force; what an install would refuse is reported at creation, once per kind")
+    func createLintAndForce() async throws {
+        let signed = try await SignedHome.make("lint")
+        let source = signed.tmp.path("src")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try Data("name: lint\nversion: 1.0.0\nflavor: compose\n".utf8).write(to: source.appendingPathComponent("stack.yaml"))
+        try Data("""
+            services:
+              web: {image: "busybox:1", privileged: true}
+              db: {image: "busybox:1"}
+            """.utf8).write(to: source.appendingPathComponent("compose.yaml"))
+        let output = signed.tmp.path("lint.stack")
+        try Data("keep me".utf8).write(to: output)
+        let refused = await signed.run(["bundle", "create", source.path, "-o", output.path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("already exists") && refused.stderr.contains("--force"))
+        #expect(try String(contentsOf: output, encoding: .utf8) == "keep me", "nothing is lost")
+        let created = await signed.run(["bundle", "create", "--force", source.path, "-o", output.path])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stderr.contains("an install would refuse this bundle"))
+        #expect(created.stderr.contains("CRITICAL policy.privileged at compose.yaml: services.web.privileged"))
+        // Two services, one line per kind of warning.
+        let unpinned = created.stderr.components(separatedBy: "\n").filter { $0.contains("scan.unpinned_image") }
+        #expect(unpinned.count == 1, "\(created.stderr)")
+        #expect(unpinned.first?.contains("(2)") == true)
+        // The rejection at install names its code once.
+        try signed.sign(output, stack: "lint", version: "1.0.0")
+        let verify = await signed.run(["bundle", "verify", output.path])
+        #expect(verify.status == 4)
+        #expect(verify.stderr.components(separatedBy: "[policy.privileged]").count == 2, "\(verify.stderr)")
+    }
+
+    @Test("a tampered bundle's signature.invalid says what happened and what to do")
+    func tampered() async throws {
+        let signed = try await SignedHome.make("tamper")
+        var tar = TarBuilder()
+        tar.add("stack.yaml", text: "name: hello-web\nversion: 1.2.0\nflavor: compose\n")
+        tar.add("compose.yaml", text: "services:\n  web: {image: busybox}\n")
+        let file = signed.tmp.path("t.stack")
+        try tar.write(to: file)
+        try signed.sign(file)
+        var bytes = [UInt8](try Data(contentsOf: file))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: file)
+        let result = await signed.run(["--json", "bundle", "verify", file.path])
+        #expect(result.errorCode == "signature.invalid")
+        #expect(result.status == 3)
+        let hint = ((result.json?["error"] as? [String: Any])?["hint"] as? String) ?? ""
+        #expect(hint.contains("changed after it was signed"), "\(hint)")
+    }
 }

@@ -234,4 +234,31 @@ struct RunCommandTests {
         #expect(await signed.run(["--json", "status", name]).json?["state"] as? String == "running")
         #expect(await signed.run(["rm", "--purge", name]).status == 0)
     }
+
+    @Test("rm --purge on a terminal asks for the stack's name: a wrong name changes nothing, the right one purges")
+    func purgeAsksForTheName() async throws {
+        let signed = try await SignedHome.make("purgeask")
+        let (bundle, name) = try Self.stackBundle(signed, prefix: "purge")
+        #expect(await signed.run(["run", "--yes", bundle.path]).status == 0)
+        let home = StackHome(root: signed.home)
+        let data = home.volumesDirectory(name: name).appendingPathComponent("data")
+        #expect(FileManager.default.fileExists(atPath: data.path))
+        func rm(typing answer: String) async -> (Int32, BufferConsole) {
+            let console = BufferConsole(interactive: true, answers: [answer])
+            let status = await StackCLI.run(["--home", signed.home.path, "rm", "--purge", name],
+                                            environment: ProcessInfo.processInfo.environment, console: console,
+                                            adapters: .live())
+            return (status, console)
+        }
+        let (wrong, wrongConsole) = await rm(typing: "hello")
+        #expect(wrong == 6, "\(wrongConsole.stderr)")
+        #expect(wrongConsole.stderr.contains("Type the stack's name"))
+        #expect(await signed.run(["--json", "status", name]).json?["state"] as? String == "running")
+        #expect(FileManager.default.fileExists(atPath: data.path))
+        let (right, rightConsole) = await rm(typing: name)
+        #expect(right == 0, "\(rightConsole.stderr)")
+        #expect(rightConsole.stdout.contains("removed \(name) and its data"))
+        #expect(!FileManager.default.fileExists(atPath: home.volumesDirectory(name: name).path))
+        #expect(try await Self.containers(name).isEmpty)
+    }
 }

@@ -12,10 +12,13 @@ enum BundleCommands {
         discussion: """
             Entries are sorted, times fixed, owners zeroed and modes normalised, so the same \
             directory always gives the same bytes. The directory must hold stack.yaml and \
-            the compose file it names, and nothing a bundle may not contain (links, devices).
+            the compose file it names, and nothing a bundle may not contain (links, devices). \
+            The isolation rules are checked as an install would check them: what an install \
+            would refuse is reported now, before you sign.
             """,
         arguments: [ArgumentSpec("dir", help: "The bundle's source directory.")],
-        options: [OptionSpec("output", short: "o", value: "file", help: "The .stack file to write (replaced atomically).")],
+        options: [OptionSpec("output", short: "o", value: "file", help: "The .stack file to write."),
+                  OptionSpec("force", help: "Replace the output file if it exists.")],
         run: runCreate)
 
     static let inspect = CommandSpec(
@@ -120,6 +123,8 @@ enum BundleCommands {
         let expandedBytes: Int64
         let manifest: ManifestReport
         let entries: [EntryReport]
+        /// What the rule table found (`bundle create`'s lint).
+        var findings: [Finding]? = nil
     }
 
     static func report(_ file: BundleFile, _ digests: FileDigests, _ inspection: BundleInspection) -> BundleReport {
@@ -136,6 +141,10 @@ enum BundleCommands {
     static func runCreate(_ invocation: Invocation) async throws {
         let source = invocation.url(invocation.argument(0) ?? "")
         let output = invocation.url(try invocation.require("output"))
+        if FileManager.default.fileExists(atPath: output.path), !invocation.flag("force") {
+            throw StackError(.destinationExists, "\(output.path) already exists",
+                             hint: "pass --force to replace it, or choose another name")
+        }
         _ = try invocation.adapters.archive.create(from: source, to: output)
         // Check what was written the way a reader will see it.
         let file = try BundleFile(path: output.path)
@@ -148,13 +157,25 @@ enum BundleCommands {
             try? FileManager.default.removeItem(at: output)
             throw error
         }
-        let report = report(file, digests, inspection)
+        // The publisher-side lint: the same rule table an install runs.
+        let isolation = invocation.home.isInitialized ? try invocation.isolation() : .default
+        let findings = StackPlanner(policy: isolation).findings(
+            manifest: inspection.manifest, compose: inspection.compose, entries: inspection.listing.entries)
+        var report = report(file, digests, inspection)
+        report.findings = findings.findings
         invocation.emit(report, text: """
             created \(output.path)
               \(inspection.manifest.name) \(inspection.manifest.version), \(inspection.listing.entries.count) entries, \(digests.size) bytes
               sha256 \(digests.sha256)
 
             """)
+        if !findings.findings.isEmpty, !invocation.json {
+            var text = findings.critical.isEmpty ? "" :
+                "warning: an install would refuse this bundle (exit 4); fix these before you sign it:\n"
+            text += findings.critical.map { "  CRITICAL \($0.code) at \($0.location): \($0.message)\n" }.joined()
+            text += findingsText(findings.findings.filter { $0.severity != .critical })
+            invocation.console.err(text)
+        }
     }
 
     static func runInspect(_ invocation: Invocation) async throws {
@@ -282,7 +303,7 @@ enum BundleCommands {
 
     static func findingsText(_ findings: [Finding]) -> String {
         guard !findings.isEmpty else { return "  findings:   none\n" }
-        return "  findings:\n" + findings.map { "    \($0.severity.rawValue.uppercased()) \($0.code) at \($0.location): \($0.message)\n" }.joined()
+        return "  findings:\n" + findings.groupedLines.map { "    \($0)\n" }.joined()
     }
 
     static func text(of report: BundleReport) -> String {

@@ -50,7 +50,8 @@ enum StackCommands {
         path: ["rm"], abstract: "Remove a stack: containers, network and unpacked bundle.",
         discussion: "Its data in volumes/<name>/ is kept unless --purge.",
         arguments: [ArgumentSpec("name", help: "The stack.")],
-        options: [OptionSpec("purge", help: "Also delete the stack's data.")],
+        options: [OptionSpec("purge", help: "Also delete the stack's data (on a terminal you type the stack's name to confirm)."),
+                  OptionSpec("yes", short: "y", help: "Do not ask before purging.")],
         run: runRm)
 
     static let all = [run, ps, status, logs, stop, start, rm]
@@ -115,9 +116,11 @@ enum StackCommands {
         let console = invocation.console
         let chatty = console.isInteractive && !invocation.json
         var status: StackStatus?
+        var asked = false
         for try await event in try invocation.stacks().installer.install(file, options: options) {
             switch event {
             case .phase(let phase):
+                if phase == .awaitingApproval { asked = true }
                 if chatty { console.err(Self.phaseText(phase, path: path)) }
             case .planned:
                 continue
@@ -126,8 +129,9 @@ enum StackCommands {
             }
         }
         guard let status else { throw StackError(.internalError, "the install ended without a result") }
+        // The findings were part of the approval prompt when there was one: not twice.
         invocation.emit(StatusReport(status, findings: true),
-                        text: "running " + text(status) + BundleCommands.findingsText(status.findings))
+                        text: "running " + text(status) + (asked ? "" : BundleCommands.findingsText(status.findings)))
     }
 
     static func runPs(_ invocation: Invocation) async throws {
@@ -165,13 +169,20 @@ enum StackCommands {
             }
             return
         }
-        let logs = try await invocation.runner().logs(invocation.argument(0) ?? "", tail: tail)
+        let name = invocation.argument(0) ?? ""
+        let logs = try await invocation.runner().logs(name, tail: tail)
         struct LogsReport: Encodable { let logs: String }
         invocation.emit(LogsReport(logs: logs), text: logs)
+        if logs.isEmpty && !invocation.json {
+            invocation.console.err("\(name): its containers have written no log output yet\n")
+        }
     }
 
     static func runStop(_ invocation: Invocation) async throws {
         let name = invocation.argument(0) ?? ""
+        if invocation.console.isInteractive && !invocation.json {
+            invocation.console.err("stopping \(name): each container gets up to 10 s to exit…\n")
+        }
         try await invocation.runner().stop(name)
         struct Report: Encodable { let name: String; let state: String }
         invocation.emit(Report(name: name, state: "stopped"), text: "stopped \(name)\n")
@@ -185,9 +196,22 @@ enum StackCommands {
     static func runRm(_ invocation: Invocation) async throws {
         let name = invocation.argument(0) ?? ""
         let purge = invocation.flag("purge")
-        try await invocation.runner().remove(name, purge: purge)
+        let console = invocation.console
+        let runner = try invocation.runner()
+        _ = try await runner.status(name)
+        if purge, console.isInteractive, !invocation.flag("yes") {
+            console.err("This deletes \(name)'s data in volumes/\(name)/ for good. Type the stack's name to confirm: ")
+            guard console.readLine()?.trimmingCharacters(in: .whitespaces) == name else {
+                throw StackError(.approvalDeclined, "\(name) was not removed: the name typed did not match",
+                                 hint: "nothing was changed; `stackctl rm \(name)` removes it and keeps its data")
+            }
+        }
+        let volumes = invocation.home.volumesDirectory(name: name)
+        let hasData = !((try? FileManager.default.contentsOfDirectory(atPath: volumes.path)) ?? []).isEmpty
+        try await runner.remove(name, purge: purge)
         struct Report: Encodable { let name: String; let removed: Bool; let dataKept: Bool }
-        invocation.emit(Report(name: name, removed: true, dataKept: !purge),
-                        text: "removed \(name)" + (purge ? " and its data\n" : " (its data in volumes/\(name)/ is kept; --purge deletes it)\n"))
+        let tail = purge ? (hasData ? " and its data\n" : " (it had no data)\n")
+            : hasData ? " (its data in volumes/\(name)/ is kept; --purge deletes it)\n" : "\n"
+        invocation.emit(Report(name: name, removed: true, dataKept: !purge && hasData), text: "removed \(name)" + tail)
     }
 }

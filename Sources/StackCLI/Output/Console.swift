@@ -9,6 +9,15 @@ public protocol Console: Sendable {
     func err(_ text: String)
     /// Whether standard input and error are a terminal (prompts, progress).
     var isInteractive: Bool { get }
+    /// Reads one line of the user's answer, without its newline; `nil` at end of input.
+    func readLine() -> String?
+    /// Whether colour may be used on standard error: a terminal, and `NO_COLOR` unset.
+    var allowsColor: Bool { get }
+}
+
+extension Console {
+    /// Never colour unless the console says so.
+    public var allowsColor: Bool { false }
 }
 
 /// The process's own standard streams.
@@ -17,15 +26,29 @@ public struct StandardConsole: Console {
     public func out(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
     public func err(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
     public var isInteractive: Bool { isatty(0) == 1 && isatty(2) == 1 }
+    public func readLine() -> String? { Swift.readLine(strippingNewline: true) }
+    /// A terminal on standard error and no `NO_COLOR` (https://no-color.org).
+    public var allowsColor: Bool {
+        isatty(2) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    }
 }
 
 /// A console that records what was written, for tests and embedding.
 public final class BufferConsole: Console {
     private let buffers = LockedBox((out: "", err: ""))
-    public init() {}
+    private let answers: LockedBox<[String]>
+    /// Whether it plays a terminal (prompts are asked and answered from `answers`).
+    public let isInteractive: Bool
+    /// - Parameters:
+    ///   - interactive: Play a terminal.
+    ///   - answers: The lines a user types, in order.
+    public init(interactive: Bool = false, answers: [String] = []) {
+        self.isInteractive = interactive
+        self.answers = LockedBox(answers)
+    }
     public func out(_ text: String) { buffers.withLock { $0.out += text } }
     public func err(_ text: String) { buffers.withLock { $0.err += text } }
-    public var isInteractive: Bool { false }
+    public func readLine() -> String? { answers.withLock { $0.isEmpty ? nil : $0.removeFirst() } }
     /// Everything written to standard output.
     public var stdout: String { buffers.withLock { $0.out } }
     /// Everything written to standard error.

@@ -14,7 +14,7 @@ struct TerminalApprovalPrompter: ApprovalPrompter {
         for line in request.summary { text += "  \(line)\n" }
         text += "Run it? [y/N] "
         console.err(text)
-        guard let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() else {
+        guard let answer = console.readLine()?.trimmingCharacters(in: .whitespaces).lowercased() else {
             return .declined(reason: "no answer")
         }
         return answer == "y" || answer == "yes" ? .approved : .declined(reason: "declined at the prompt")

@@ -55,9 +55,34 @@ public struct ScanReport: Sendable, Hashable, Codable {
     /// finding's code (exit 4), with every critical finding in the message.
     public var rejection: StackError? {
         guard let first = critical.first else { return nil }
-        let list = critical.map { "\($0.location): \($0.message) [\($0.code)]" }.joined(separator: "; ")
+        // The error carries the first code; each further finding names its own.
+        let list = critical.enumerated().map { index, finding in
+            "\(finding.location): \(finding.message)" + (index == 0 ? "" : " [\(finding.code)]")
+        }.joined(separator: "; ")
         return StackError(StackError.Code(first.code, exit: .policy),
                           "the bundle was rejected by the content scan: \(list)",
                           hint: "a stack that needs this must be changed by its publisher; see Docs/isolation.md")
+    }
+}
+
+extension Array where Element == Finding {
+    /// The findings grouped by severity and code, one line each, most severe first:
+    /// `warning scan.unpinned_image (2): image web:1 is not pinned by digest; its content
+    /// can change — at compose.yaml: services.web.image, compose.yaml: services.db.image`.
+    /// A two-service stack thus gets one line per kind of finding, not one per place.
+    public var groupedLines: [String] {
+        var order: [String] = []
+        var groups: [String: [Finding]] = [:]
+        for finding in sorted(by: { ($0.severity, $0.code, $0.location) < ($1.severity, $1.code, $1.location) }) {
+            let key = "\(finding.severity.rawValue) \(finding.code)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(finding)
+        }
+        return order.map { key in
+            let group = groups[key] ?? []
+            let count = group.count > 1 ? " (\(group.count))" : ""
+            let places = group.map(\.location).joined(separator: ", ")
+            return "\(key)\(count): \(group.first?.message ?? "")\(group.count > 1 ? " (and alike)" : "") — at \(places)"
+        }
     }
 }

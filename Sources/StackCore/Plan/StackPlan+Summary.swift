@@ -39,7 +39,7 @@ extension StackPlan {
             }
         }
         if includeFindings {
-            for finding in findings { lines.append("\(finding.severity): \(finding.location): \(finding.message)") }
+            lines += findings.groupedLines
         }
         return lines
     }

@@ -112,6 +112,10 @@ public struct MinisignPublicKey: Sendable, Hashable, CustomStringConvertible {
             }
         }
         let line = lines[lines.count - 1]
+        if line.count == StrictBase64.encodedLength(158) {
+            throw StackError(.keyInvalid, "this is a minisign secret key file, not a public key",
+                             hint: "trust the matching public key (the .pub file `keys generate` wrote beside it); never hand out the secret key")
+        }
         guard line.count == StrictBase64.encodedLength(42), let decoded = StrictBase64.decode(line),
               decoded.count == 42 else {
             throw StackError(.keyInvalid, "the public key line is not the base64 of 42 bytes")

@@ -72,6 +72,10 @@ public struct MinisignSecretKey: Sendable, CustomStringConvertible, CustomDebugS
             throw StackError(.keyInvalid, "a minisign secret key file is an untrusted comment line and one base64 line")
         }
         defer { for index in lines.indices { wipe(&lines[index]) } }
+        if let last = lines.last, last.count == StrictBase64.encodedLength(42) {
+            throw StackError(.keyInvalid, "this is a minisign public key file, not a secret key",
+                             hint: "sign with the secret key (the .key file `keys generate` wrote beside the .pub)")
+        }
         guard lines.count == 2, lines[0].starts(with: Minisign.untrustedPrefix) else {
             throw StackError(.keyInvalid, "a minisign secret key file is an untrusted comment line and one base64 line")
         }

@@ -91,7 +91,8 @@ public struct MinisignVerifier: SignatureVerifier {
         guard let key = candidates.first(where: {
             Ed25519.verify(signature: parsed.signature, message: message, publicKey: $0.publicKey)
         }) else {
-            throw StackError(.signatureInvalid, "the signature by key \(parsed.keyID) does not match the file")
+            throw StackError(.signatureInvalid, "the signature by key \(parsed.keyID) does not match the file",
+                             hint: "the bundle was changed after it was signed, or the signature belongs to another file; do not run it: fetch both again from the publisher")
         }
         guard Ed25519.verify(signature: parsed.globalSignature, message: parsed.globalSignedMessage,
                              publicKey: key.publicKey) else {
