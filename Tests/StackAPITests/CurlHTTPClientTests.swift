@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import StackCore
 import StackAPI
+import StackSecurity
+import StackTestSupport
 
 @Suite("CurlHTTPClient against a real local server")
 struct CurlHTTPClientTests {
@@ -208,5 +210,26 @@ struct CurlHTTPClientTests {
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
         #expect(statuses == Array(repeating: 200, count: 16))
+    }
+}
+
+@Suite("CurlHTTPClient with a private CA (catalog.caFile)", .serialized)
+struct CurlPrivateCATests {
+    @Test("a server whose certificate is not in the system store fails; with caFile naming it, the request succeeds")
+    func privateCA() async throws {
+        let tmp = try TemporaryDirectory("private-ca")
+        let (certificate, _) = try LoopbackCertificate.ensure(in: tmp.url)
+        let server = HTTPServer(configuration: .init(port: 0), tls: try TLSServerContext(certificate: certificate)) { _ in
+            APIResponse(status: 200, headers: [("Content-Type", "text/plain")], body: .bytes(Array("private".utf8)))
+        }
+        try server.start()
+        defer { server.stop() }
+        let url = "https://127.0.0.1:\(server.port)/x"
+        let refused = await stackError { _ = try await CurlHTTPClient().send(HTTPRequest(method: "GET", url: url, timeout: 10)) }
+        #expect(refused?.code == .httpFailed, "\(String(describing: refused))")
+        let client = CurlHTTPClient(caFile: tmp.url.appendingPathComponent("cert.pem").path)
+        let response = try await client.send(HTTPRequest(method: "GET", url: url, timeout: 10))
+        #expect(response.status == 200)
+        #expect(response.body == Array("private".utf8))
     }
 }

@@ -208,7 +208,12 @@ struct YAMLParserTests {
 
     @Test("tabs in indentation give a syntax error with a hint")
     func tabs() throws {
-        expectStackError(.yamlSyntax, contains: ["t.yaml:2:"]) { _ = try parse("services:\n\tweb: {}\n") }
+        expectStackError(.yamlSyntax, contains: ["t.yaml:2:", "tabs are not allowed for indentation (line 2)"]) {
+            _ = try parse("services:\n\tweb: {}\n")
+        }
+        expectStackError(.yamlSyntax, contains: ["tabs are not allowed for indentation (line 4)"]) {
+            _ = try parse("services:\n  web:\n    ports:\n  \t- 80\n")
+        }
     }
 
     @Test("nesting deeper than the limit is refused", arguments: [63, 64, 65, 500])

@@ -92,6 +92,32 @@ func pyjwt(secretFile: URL, issuer: String = "https://stack.lol", scope: String,
 
 @Suite("stackctl serve: the secured local API", .serialized)
 struct ServeTests {
+    @Test("serve picks up config set without a restart: a new origin is allowed, a new issuer is required, a broken file keeps the old settings")
+    func reloadsConfig() async throws {
+        let signed = try await SignedHome.make("serve-reload")
+        let server = try LiveServer.start(home: signed.home)
+        defer { server.stop() }
+        let secret = signed.home.appendingPathComponent("secrets/api.secret")
+        let origin = "https://new.example"
+        let read = try await pyjwt(secretFile: secret, scope: "stacks:read")
+        let before = try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)", "Origin: \(origin)"])
+        #expect(before.status == 403)
+        #expect(await signed.run(["config", "set", "catalog.origins", "[\"https://stack.lol\", \"\(origin)\"]"]).status == 0)
+        let after = try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(read)", "Origin: \(origin)"])
+        #expect(after.status == 200, "\(after.headers)")
+        #expect(after.headers.contains("Access-Control-Allow-Origin: \(origin)"))
+        // A new issuer: tokens of the old one are refused from the next request on.
+        #expect(await signed.run(["config", "set", "catalog.issuer", "https://new.example"]).status == 0)
+        let old = try await pyjwt(secretFile: secret, scope: "stacks:read")
+        #expect(try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(old)"]).status == 401)
+        let new = try await pyjwt(secretFile: secret, issuer: "https://new.example", scope: "stacks:read")
+        #expect(try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(new)"]).status == 200)
+        // A broken file: the settings in force stay, the server keeps answering.
+        try Data("{broken".utf8).write(to: signed.home.appendingPathComponent("config.json"))
+        let still = try await pyjwt(secretFile: secret, issuer: "https://new.example", scope: "stacks:read")
+        #expect(try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(still)", "Origin: \(origin)"]).status == 200)
+    }
+
     @Test("gate: Host, Origin, CORS preflights, tokens from PyJWT, scopes, replay, body and header caps, security headers")
     func gate() async throws {
         let signed = try await SignedHome.make("serve-gate")

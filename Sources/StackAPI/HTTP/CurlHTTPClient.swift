@@ -6,7 +6,8 @@ import StackCore
 ///
 /// Policy, whatever the request says:
 /// - only `http` and `https` URLs; redirects are never followed (a `3xx` is returned as is);
-/// - TLS certificates are verified with the system trust store;
+/// - TLS certificates are verified with the system trust store, or only with the CAs of
+///   ``caFile`` when one is given (a catalog served with a private CA in development);
 /// - `HTTPRequest.timeout` bounds the whole transfer; a value of `0` or less means no
 ///   overall limit (connecting still gives up after 30 s);
 /// - a collected response body larger than ``maximumBodySize`` fails the request.
@@ -17,14 +18,18 @@ import StackCore
 public struct CurlHTTPClient: HTTPClient {
     /// The largest response body ``send(_:)`` collects.
     public let maximumBodySize: Int
+    /// A PEM file of CA certificates trusted instead of the system store, if any.
+    public let caFile: String?
     private let logger: Logger?
 
     /// Creates a client.
     /// - Parameters:
     ///   - maximumBodySize: The largest response body ``send(_:)`` accepts (default 64 MiB).
+    ///   - caFile: A PEM file of CA certificates to trust instead of the system store.
     ///   - logger: Where transfers are logged at debug level (method, URL, status).
-    public init(maximumBodySize: Int = 64 << 20, logger: Logger? = nil) {
+    public init(maximumBodySize: Int = 64 << 20, caFile: String? = nil, logger: Logger? = nil) {
         self.maximumBodySize = maximumBodySize
+        self.caFile = caFile
         self.logger = logger
     }
 
@@ -74,7 +79,7 @@ public struct CurlHTTPClient: HTTPClient {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CurlTransferResult, any Error>) in
                 let thread = Thread {
                     continuation.resume(with: Result {
-                        try CurlTransfer(request: request, sink: sink, cancelled: cancelled).run()
+                        try CurlTransfer(request: request, sink: sink, cancelled: cancelled, caFile: caFile).run()
                     })
                 }
                 thread.name = "stack.curl"

@@ -23,6 +23,7 @@ final class CurlTransfer {
     private let request: HTTPRequest
     private let sink: CurlSink
     private let cancelled: LockedBox<Bool>
+    private let caFile: String?
     private var body: [UInt8] = []
     private var headers: [String: String] = [:]
     private var stoppedByCaller = false
@@ -33,10 +34,12 @@ final class CurlTransfer {
     ///   - request: The request.
     ///   - sink: Where the body goes.
     ///   - cancelled: Set from another thread to abort the transfer.
-    init(request: HTTPRequest, sink: CurlSink, cancelled: LockedBox<Bool>) {
+    ///   - caFile: A PEM file of CA certificates to trust instead of the system store.
+    init(request: HTTPRequest, sink: CurlSink, cancelled: LockedBox<Bool>, caFile: String? = nil) {
         self.request = request
         self.sink = sink
         self.cancelled = cancelled
+        self.caFile = caFile
     }
 
     /// Runs the transfer, blocking the calling thread.
@@ -100,6 +103,7 @@ final class CurlTransfer {
         try easy.set(CURLOPT_PROTOCOLS_STR, "http,https", "CURLOPT_PROTOCOLS_STR")
         try easy.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "CURLOPT_REDIR_PROTOCOLS_STR")
         try easy.set(CURLOPT_FOLLOWLOCATION, 0, "CURLOPT_FOLLOWLOCATION")
+        if let caFile { try easy.set(CURLOPT_CAINFO, caFile, "CURLOPT_CAINFO") }
         if request.timeout > 0, request.timeout.isFinite {
             let milliseconds = max(1, Int((request.timeout * 1000).rounded(.up)))
             try easy.set(CURLOPT_TIMEOUT_MS, milliseconds, "CURLOPT_TIMEOUT_MS")

@@ -89,7 +89,8 @@ public struct APIRouter: Sendable {
         ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"), ("Referrer-Policy", "no-referrer"),
     ]
 
-    private let port: Int
+    /// The port the server listens on (requests must name it in `Host`).
+    public let port: Int
     private let origins: OriginPolicy
     private let verifier: any TokenVerifier
     private let install: InstallService
@@ -132,7 +133,7 @@ public struct APIRouter: Sendable {
     private func route(_ request: APIRequest) async -> APIResponse {
         // 1. Host: only our own loopback names (DNS rebinding).
         guard request.count("host") == 1, let host = request.header("host"), isOwnHost(host) else {
-            return .error(421, "request.host", "the Host header must be 127.0.0.1:\(port) or localhost:\(port)")
+            return .error(421, "request.host", "the Host header must be 127.0.0.1:\(port), localhost:\(port) or [::1]:\(port)")
         }
         // 2. Origin, when a browser sends one, must be an allowed catalog origin.
         if let origin = request.header("origin"), !origins.allowsOrigin(origin) {

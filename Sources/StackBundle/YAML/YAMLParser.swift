@@ -426,8 +426,31 @@ final class LibYAMLEventReader {
                 text = "\(problem) (\(context) at \(mark(state.context_mark).lineColumn))"
             }
         }
+        if let line = Self.line(position.line, of: input), line.prefix(while: { $0 == 0x20 || $0 == 0x09 }).contains(0x09) {
+            // libyaml says "found character that cannot start any token" for a tab it meets
+            // where indentation is read: say what it is.
+            return StackError(.yamlSyntax, "\(position): tabs are not allowed for indentation (line \(position.line))",
+                              hint: "indent YAML with spaces, not tabs")
+        }
         return StackError(.yamlSyntax, "\(position): \(text)",
                           hint: problem.contains("tab") ? "indent YAML with spaces, not tabs" : nil)
+    }
+
+    /// The bytes of 1-based line `number` of `input`, without its newline.
+    private static func line(_ number: Int, of input: UnsafeMutableBufferPointer<UInt8>?) -> ArraySlice<UInt8>? {
+        guard let input, number >= 1 else { return nil }
+        var current = 1
+        var start = 0
+        for index in 0..<input.count where current < number {
+            if input[index] == 0x0A {
+                current += 1
+                start = index + 1
+            }
+        }
+        guard current == number, start <= input.count else { return nil }
+        var end = start
+        while end < input.count, input[end] != 0x0A { end += 1 }
+        return Array(input)[start..<end]
     }
 
     private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {

@@ -69,8 +69,14 @@ enum APICommands {
 
     static func runApprovalsList(_ invocation: Invocation) async throws {
         let entries = try ApprovalQueue(home: try invocation.initializedHome()).entries().filter { $0.decision == .pending }
-        struct Entry: Encodable { let id: String; let stack: String; let version: String; let keyId: String?; let expiresAt: Date; let summary: [String] }
-        let report = entries.map { Entry(id: $0.id, stack: $0.stack, version: $0.version, keyId: $0.keyID, expiresAt: $0.expiresAt, summary: $0.summary) }
+        struct Entry: Encodable {
+            let id: String; let stack: String; let version: String; let keyId: String?; let expiresAt: Date
+            let reason: String?; let summary: [String]
+        }
+        let report = entries.map {
+            Entry(id: $0.id, stack: $0.stack, version: $0.version, keyId: $0.keyID, expiresAt: $0.expiresAt,
+                  reason: $0.reason, summary: $0.summary)
+        }
         var text = entries.isEmpty ? "no approvals waiting\n" : ""
         for entry in entries {
             text += "\(entry.id)  \(entry.stack) \(entry.version)  (expires \(ISO8601DateFormatter().string(from: entry.expiresAt)))\n"

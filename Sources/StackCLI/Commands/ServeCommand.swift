@@ -31,17 +31,7 @@ enum ServeCommand {
         } ?? config.api.port
         let (certificate, renewed) = try LoopbackCertificate.ensure(in: home.tlsDirectory)
         let secret = try SharedSecret.load(from: home.apiSecretFile)
-        var keys: [JWTVerificationKey] = [.hs256(secret)]
-        if !config.api.websitePublicKey.isEmpty {
-            guard let raw = Data(base64Encoded: config.api.websitePublicKey) else {
-                throw StackError(.configInvalid, "api.websitePublicKey is not base64")
-            }
-            keys.append(.edDSA(publicKey: [UInt8](raw)))
-        }
-        let verifier = try JWTVerifier(keys: keys, policy: JWTPolicy(issuer: config.catalog.issuer),
-                                       replayCache: StateStoreReplayCache(home: home))
         let operations = OperationStore()
-        let origins = OriginPolicy(origins: config.catalog.origins)
         let console = invocation.console
         let interactive = console.isInteractive
         let promptLock = NSLock()
@@ -64,24 +54,37 @@ enum ServeCommand {
             }
             Task { await operations.publish(APIEvent(type: "alert", json: APIJSON.encode(["approval": entry.id, "stack": entry.stack]))) }
         })
-        let (installer, runner) = try invocation.stacks(prompter: prompter)
-        let downloader = BundleDownloader(http: invocation.adapters.http, digester: invocation.adapters.digester,
-                                          policy: origins, directory: home.tmpDirectory)
-        let notifier = CallbackNotifier(http: invocation.adapters.http, signer: HS256TokenSigner(secret: secret),
-                                        digester: invocation.adapters.digester, audience: config.catalog.issuer)
-        let install = InstallService(operations: operations, downloader: downloader, installer: installer, policy: origins,
-                                     notifier: notifier)
+        // Everything that depends on config.json is built by one function and built again
+        // when the file changes, so `config set` takes effect without a restart (the port
+        // and the listening address excepted).
+        let build = { @Sendable (config: StackConfig, port: Int) throws -> APIRouter in
+            try router(invocation, config: config, port: port, secret: secret, operations: operations, prompter: prompter)
+        }
         // The router needs the bound port for the Host check; bind first, then route.
-        let routerBox = LockedBox<APIRouter?>(nil)
+        let routerBox = LockedBox<(router: APIRouter, stamp: ConfigStamp)?>(nil)
         let routed = HTTPServer(configuration: .init(host: host, port: port), tls: try TLSServerContext(certificate: certificate)) { request in
-            guard let router = routerBox.withLock({ $0 }) else { return APIResponse(status: 503) }
+            let stamp = ConfigStamp(home.configFile)
+            let router = routerBox.withLock { current -> APIRouter? in
+                guard let loaded = current else { return nil }
+                guard loaded.stamp != stamp else { return loaded.router }
+                do {
+                    let fresh = try build(try StackConfig.load(from: home), loaded.router.port)
+                    current = (fresh, stamp)
+                    console.err("stackctl serve: config.json changed; settings reloaded\n")
+                    return fresh
+                } catch {
+                    // A broken file keeps the settings in force; say why once per change.
+                    current = (loaded.router, stamp)
+                    console.err("stackctl serve: config.json changed but cannot be used, keeping the previous settings: \(StackError.describe(error))\n")
+                    return loaded.router
+                }
+            }
+            guard let router else { return APIResponse(status: 503) }
             return await router.handle(request)
         }
         try routed.start()
-        routerBox.withLock {
-            $0 = APIRouter(port: routed.port, origins: origins, verifier: verifier, install: install, runner: runner,
-                           operations: operations)
-        }
+        let initial = try build(config, routed.port)
+        routerBox.withLock { $0 = (initial, ConfigStamp(home.configFile)) }
         let signals = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number)
@@ -99,6 +102,34 @@ enum ServeCommand {
         if invocation.json { invocation.console.out(JSONOutput.encode(["port": routed.port])) }
         try await routed.run()
         console.err("stackctl serve: stopped\n")
+    }
+
+    /// The router and what it needs, from one configuration.
+    static func router(_ invocation: Invocation, config: StackConfig, port: Int, secret: SharedSecret,
+                       operations: OperationStore, prompter: any ApprovalPrompter) throws -> APIRouter {
+        let home = try invocation.initializedHome()
+        var keys: [JWTVerificationKey] = [.hs256(secret)]
+        if !config.api.websitePublicKey.isEmpty {
+            guard let raw = Data(base64Encoded: config.api.websitePublicKey) else {
+                throw StackError(.configInvalid, "api.websitePublicKey is not base64")
+            }
+            keys.append(.edDSA(publicKey: [UInt8](raw)))
+        }
+        let verifier = try JWTVerifier(keys: keys, policy: JWTPolicy(issuer: config.catalog.issuer),
+                                       replayCache: StateStoreReplayCache(home: home))
+        let origins = OriginPolicy(origins: config.catalog.origins)
+        let (installer, runner) = try invocation.stacks(prompter: prompter)
+        // catalog.caFile: downloads and callbacks trust that CA instead of the system store.
+        let http: any HTTPClient = config.catalog.caFile.isEmpty
+            ? invocation.adapters.http : CurlHTTPClient(caFile: invocation.url(config.catalog.caFile).path)
+        let downloader = BundleDownloader(http: http, digester: invocation.adapters.digester,
+                                          policy: origins, directory: home.tmpDirectory)
+        let notifier = CallbackNotifier(http: http, signer: HS256TokenSigner(secret: secret),
+                                        digester: invocation.adapters.digester, audience: config.catalog.issuer)
+        let install = InstallService(operations: operations, downloader: downloader, installer: installer, policy: origins,
+                                     notifier: notifier)
+        return APIRouter(port: port, origins: origins, verifier: verifier, install: install, runner: runner,
+                         operations: operations)
     }
 
     struct CertReport: Encodable {
@@ -133,5 +164,17 @@ enum ServeCommand {
             The certificate is renewed automatically when fewer than 30 days remain; trust the new one then.
 
             """)
+    }
+}
+
+/// What identifies one version of a file: inode, size and modification time (to the
+/// nanosecond). An atomic rewrite (a new inode) always changes it.
+struct ConfigStamp: Equatable, Sendable {
+    let inode: UInt64
+    let size: Int64
+    let modified: Int64
+
+    init(_ url: URL) {
+        (inode, size, modified) = Posix.fileStamp(url.path) ?? (0, -1, 0)
     }
 }

@@ -86,9 +86,12 @@ public struct InstallService: Sendable {
     /// bundle).
     /// - Parameter request: The website's request.
     /// - Returns: The operation, in state `received` or later.
-    /// - Throws: `request.invalid` or `download.forbidden_origin` before anything starts.
+    /// - Throws: `request.invalid`, `download.forbidden_origin` or `stack.exists` (when the
+    ///   request names an installed stack) before anything starts.
     public func start(_ request: OperationRequest) async throws -> Operation {
         try validate(request)
+        // A named stack that is installed is refused now (409), before any download.
+        if let name = request.name { try installer.requireNotInstalled(name) }
         if let existing = await operations.inFlight(sha256: request.sha256) { return existing }
         let operation = await operations.create(request)
         let id = operation.id

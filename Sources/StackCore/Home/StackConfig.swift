@@ -9,6 +9,10 @@ public struct StackConfig: Sendable, Hashable, Codable {
         public var origins: [String] = ["https://stack.lol"]
         /// The expected `iss` of website tokens.
         public var issuer: String = "https://stack.lol"
+        /// A PEM file of CA certificates that bundle downloads and callbacks trust instead of
+        /// the system store (a catalog served with a private CA in development); empty: the
+        /// system store.
+        public var caFile: String = ""
     }
     /// API settings.
     public struct API: Sendable, Hashable, Codable {

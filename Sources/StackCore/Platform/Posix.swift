@@ -103,4 +103,17 @@ package enum Posix {
         }
         return result == 0 || errno != EADDRINUSE
     }
+
+    /// A file's inode, size and modification time in nanoseconds, links followed; `nil`
+    /// when it cannot be examined.
+    package static func fileStamp(_ path: String) -> (inode: UInt64, size: Int64, modified: Int64)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        #if os(Linux)
+        let time = info.st_mtim
+        #else
+        let time = info.st_mtimespec
+        #endif
+        return (UInt64(info.st_ino), Int64(info.st_size), Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec))
+    }
 }

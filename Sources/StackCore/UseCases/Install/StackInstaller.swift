@@ -359,9 +359,13 @@ public struct StackInstaller: Sendable {
         try requireNotInstalled(manifest.name)
     }
 
-    private func requireNotInstalled(_ name: String) throws {
-        if try registry.record(name) != nil {
-            throw StackError(.stackExists, "a stack named \(name) is already installed",
+    /// Refuses a name that is already installed (`stack.exists`), so the API can answer
+    /// 409 before downloading anything when the website names the stack.
+    /// - Parameter name: The stack name.
+    /// - Throws: `stack.exists` naming the installed version.
+    public func requireNotInstalled(_ name: String) throws {
+        if let record = try registry.record(name) {
+            throw StackError(.stackExists, "a stack named \(name) is already installed (version \(record.version))",
                              hint: "start it with `stackctl start \(name)`, or remove it first with `stackctl rm \(name)`")
         }
     }
