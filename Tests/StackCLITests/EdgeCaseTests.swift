@@ -1,4 +1,5 @@
 import Foundation
+@testable import StackCLI
 import StackCore
 import StackTestSupport
 import Testing
@@ -172,5 +173,48 @@ struct EdgeCaseTests {
         #expect(result.status == 3)
         let hint = ((result.json?["error"] as? [String: Any])?["hint"] as? String) ?? ""
         #expect(hint.contains("changed after it was signed"), "\(hint)")
+    }
+}
+
+/// Every command's error paths, swept: no message may show Swift's internals or a
+/// descriptor path, whatever goes wrong.
+@Suite("every command's error paths speak the user's language")
+struct ErrorPathSweepTests {
+    @Test("each command with missing, wrong and odd arguments, plain and --json, in a home and without one")
+    func sweep() async throws {
+        let tmp = try TemporaryDirectory("sweep")
+        let home = tmp.path("home")
+        #expect(await stackctl(["--home", home.path, "init"]).status == 0)
+        let text = tmp.path("notes.txt")
+        try Data("just: text\n".utf8).write(to: text)
+        let missingHome = tmp.path("nohome")
+        var runs = 0
+        for command in StackCLI.commands {
+            // Commands that start servers or wait on a terminal are covered by their own tests.
+            if ["serve", "monitor", "ui"].contains(command.path.last ?? "") { continue }
+            var cases: [[String]] = [[]]
+            let arity = command.arguments.filter { !$0.optional }.count
+            cases.append(Array(repeating: text.path, count: max(arity, 1)))
+            cases.append(Array(repeating: "nosuch-\(command.path.joined(separator: "-"))", count: max(arity, 1)))
+            for option in command.options where option.valueName != nil {
+                // Odd values that name a path point inside the temporary directory.
+                cases.append(Array(repeating: text.path, count: arity) + ["--\(option.name)", tmp.path("odd %%value").path])
+            }
+            for arguments in cases {
+                for homePath in [home, missingHome] {
+                    for json in [false, true] {
+                        let line = ["--home", homePath.path] + (json ? ["--json"] : []) + command.path + arguments
+                        let result = await stackctl(line)
+                        runs += 1
+                        EdgeCaseTests.expectClean(result, line.joined(separator: " "))
+                        if result.status != 0 && json {
+                            #expect(result.errorCode != nil || result.stdout.hasPrefix("[") || result.stdout.hasPrefix("{"),
+                                    "\(line): --json failure without a document: \(result.stdout)")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(runs > 200)
     }
 }

@@ -50,12 +50,15 @@ enum BundleCommands {
 
     static let verify = CommandSpec(
         path: ["bundle", "verify"],
-        abstract: "Verify a bundle's checksum and signature, parse and scan it, and report.",
+        abstract: "Check a bundle and show what it would run and be granted, without installing anything.",
         discussion: """
-            Runs pipeline steps 2-5 without writing anything: checksum, signature against the \
-            trusted publisher keys, trusted-comment binding, rollback, the entry policy, the \
-            manifest and compose file, and the content scan. Exit 3 for a verification \
-            failure, 4 when the bundle is rejected.
+            Everything `run` checks before it asks you, and nothing is written: the checksum \
+            (with --sha256), the publisher's signature against your trusted keys, that the \
+            signature names this stack and version, that it is not older than a version you \
+            installed before, every file of the archive, stack.yaml and the compose file, and \
+            the isolation rules. Then it prints the plan: images, ports, mounts, limits and \
+            whether the stack may reach the internet. Exit 3 when the checksum or signature \
+            is wrong, 4 when the bundle breaks a rule.
             """,
         arguments: [ArgumentSpec("file", help: "The .stack file.")],
         options: verificationOptions,
