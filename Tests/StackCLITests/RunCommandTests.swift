@@ -184,6 +184,22 @@ struct RunCommandTests {
         #expect(await signed.run(["rm", "--purge", firstName]).status == 0)
     }
 
+    @Test("a port freed by rm can be taken at once, although connections to it linger in TIME_WAIT")
+    func portReusedAfterRemove() async throws {
+        let signed = try await SignedHome.make("portreuse")
+        let port = try Self.freePort()
+        let (first, firstName) = try Self.stackBundle(signed, prefix: "reusea", ports: "[\"\(port):8080\"]")
+        let (second, secondName) = try Self.stackBundle(signed, prefix: "reuseb", ports: "[\"\(port):8080\"]")
+        #expect(await signed.run(["run", "--yes", first.path]).status == 0)
+        let page = try await program("/usr/bin/curl", ["-s", "--retry", "20", "--retry-connrefused", "--retry-delay", "1",
+                                                       "--max-time", "30", "http://127.0.0.1:\(port)/"])
+        #expect(page.stdout == "page of \(firstName)\n")
+        #expect(await signed.run(["rm", "--purge", firstName]).status == 0)
+        let again = await signed.run(["run", "--yes", second.path])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(await signed.run(["rm", "--purge", secondName]).status == 0)
+    }
+
     @Test("a host port held by another process is named as such; --keep-failed keeps nothing started but the record")
     func portHeldByProcess() async throws {
         let signed = try await SignedHome.make("portproc")

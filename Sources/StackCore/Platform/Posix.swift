@@ -94,6 +94,13 @@ package enum Posix {
         let fd = socket(AF_INET, type, 0)
         guard fd >= 0 else { return true }
         defer { close(fd) }
+        if proto != "udp" {
+            // Connections that just closed leave TIME_WAIT sockets on the port; they do not
+            // stop a server (docker-proxy sets SO_REUSEADDR too), so they must not stop us.
+            // A live listener still makes `listen` fail below.
+            var on: Int32 = 1
+            _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -101,7 +108,9 @@ package enum Posix {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        return result == 0 || errno != EADDRINUSE
+        guard result == 0 else { return errno != EADDRINUSE }
+        if proto != "udp", listen(fd, 1) != 0 { return errno != EADDRINUSE }
+        return true
     }
 
     /// A file's inode, size and modification time in nanoseconds, links followed; `nil`
