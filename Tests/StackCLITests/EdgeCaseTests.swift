@@ -218,3 +218,41 @@ struct ErrorPathSweepTests {
         #expect(runs > 200)
     }
 }
+
+@Suite("progress on a terminal")
+struct ProgressTests {
+    func run(_ arguments: [String], home: URL, interactive: Bool) async -> (Int32, BufferConsole) {
+        let console = BufferConsole(interactive: interactive)
+        let status = await StackCLI.run(["--home", home.path] + arguments, environment: ProcessInfo.processInfo.environment,
+                                        console: console, adapters: .live())
+        return (status, console)
+    }
+
+    @Test("bundle create and bundle verify draw a bar on a terminal (each pass labelled, ending at 100%), and none otherwise")
+    func bars() async throws {
+        let signed = try await SignedHome.make("progress")
+        let source = signed.tmp.path("src")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try Data("name: hello-web\nversion: 1.2.0\nflavor: compose\n".utf8).write(to: source.appendingPathComponent("stack.yaml"))
+        try Data("services:\n  web: {image: \"busybox:1\", user: \"1000\"}\n".utf8).write(to: source.appendingPathComponent("compose.yaml"))
+        var noise = [UInt8](repeating: 0, count: 8 << 20)
+        var x: UInt64 = 0x9E3779B97F4A7C15
+        for i in noise.indices { x ^= x << 13; x ^= x >> 7; x ^= x << 17; noise[i] = UInt8(truncatingIfNeeded: x) }
+        try Data(noise).write(to: source.appendingPathComponent("blob.bin"))
+        let output = signed.tmp.path("p.stack")
+        let (created, createConsole) = await run(["bundle", "create", source.path, "-o", output.path], home: signed.home, interactive: true)
+        #expect(created == 0, "\(createConsole.stderr)")
+        #expect(createConsole.stderr.contains("creating") && createConsole.stderr.contains("100%"), "\(createConsole.stderr)")
+        try signed.sign(output)
+        let (verified, verifyConsole) = await run(["bundle", "verify", output.path], home: signed.home, interactive: true)
+        #expect(verified == 0, "\(verifyConsole.stderr)")
+        #expect(verifyConsole.stderr.contains("verifying") && verifyConsole.stderr.contains("checking"), "\(verifyConsole.stderr)")
+        #expect(verifyConsole.stderr.contains("100%"))
+        let (plain, plainConsole) = await run(["bundle", "verify", output.path], home: signed.home, interactive: false)
+        #expect(plain == 0)
+        #expect(!plainConsole.stderr.contains("\r"), "no bar off a terminal")
+        let (json, jsonConsole) = await run(["--json", "bundle", "verify", output.path], home: signed.home, interactive: true)
+        #expect(json == 0)
+        #expect(!jsonConsole.stderr.contains("\r"), "no bar with --json")
+    }
+}

@@ -88,7 +88,7 @@ public struct InMemoryArchiveFormat: ArchiveFormat {
     }
 
     /// Always throws `internal.error`: the double cannot create archives.
-    public func create(from directory: URL, to output: URL) throws -> BundleListing {
+    public func create(from directory: URL, to output: URL, progress: ProgressObserver?) throws -> BundleListing {
         throw StackError(.internalError, "InMemoryArchiveFormat cannot create archives")
     }
 

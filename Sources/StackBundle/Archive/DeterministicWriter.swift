@@ -12,6 +12,8 @@ struct DeterministicWriter {
     static let fixedModificationTime = 946_684_800
 
     let limits: BundleLimits
+    /// Told the content bytes archived so far, out of the total.
+    var progress: ProgressObserver? = nil
 
     func write(from directory: URL, to output: URL) throws -> BundleListing {
         try withUTF8Locale { try writeArchive(from: directory, to: output) }
@@ -48,6 +50,8 @@ struct DeterministicWriter {
             try archive.check(archive_write_open_fd(a, fd), .ioFailed, "open \(temp)")
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
             defer { buffer.deallocate() }
+            let total = items.reduce(Int64(0)) { $0 + ($1.isDirectory ? 0 : $1.size) }
+            var done: Int64 = 0
             for item in items {
                 let entry = archive_entry_new()
                 defer { archive_entry_free(entry) }
@@ -66,7 +70,10 @@ struct DeterministicWriter {
                 }
                 try archive.check(archive_write_header(a, entry), .ioFailed, "write header of \(item.path)")
                 if !item.isDirectory {
-                    try copy(root + "/" + item.path, size: item.size, into: archive, buffer: buffer)
+                    try copy(root + "/" + item.path, size: item.size, into: archive, buffer: buffer) { n in
+                        done += n
+                        progress?.report(done, total)
+                    }
                     listing.expandedBytes += item.size
                 }
                 listing.entries.append(BundleEntry(path: item.path, kind: item.isDirectory ? .directory : .file,
@@ -136,7 +143,7 @@ struct DeterministicWriter {
     }
 
     private func copy(_ path: String, size: Int64, into archive: ArchiveHandle,
-                      buffer: UnsafeMutableRawBufferPointer) throws {
+                      buffer: UnsafeMutableRawBufferPointer, copied: (Int64) -> Void) throws {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw AtomicFile.ioError("open", path) }
         defer { Posix.close(fd) }
@@ -152,6 +159,7 @@ struct DeterministicWriter {
                 throw StackError(.ioFailed, "cannot archive \(path): \(archive.errorString)")
             }
             remaining -= Int64(n)
+            copied(Int64(n))
         }
     }
 }

@@ -52,7 +52,7 @@ public struct LibArchiveFormat: ArchiveFormat {
     ///   - output: The archive; replaced atomically.
     /// - Returns: The listing of what was written.
     /// - Throws: `StackError` for links, special files, policy violations or I/O errors.
-    public func create(from directory: URL, to output: URL) throws -> BundleListing {
-        try DeterministicWriter(limits: .default).write(from: directory, to: output)
+    public func create(from directory: URL, to output: URL, progress: ProgressObserver?) throws -> BundleListing {
+        try DeterministicWriter(limits: .default, progress: progress).write(from: directory, to: output)
     }
 }

@@ -148,7 +148,12 @@ enum BundleCommands {
             throw StackError(.destinationExists, "\(output.path) already exists",
                              hint: "pass --force to replace it, or choose another name")
         }
-        _ = try invocation.adapters.archive.create(from: source, to: output)
+        let bar = ProgressBar(console: invocation.console, enabled: invocation.console.isInteractive && !invocation.json,
+                              labels: ["creating"])
+        do {
+            defer { bar?.finish() }
+            _ = try invocation.adapters.archive.create(from: source, to: output, progress: bar?.observer)
+        }
         // Check what was written the way a reader will see it.
         let file = try BundleFile(path: output.path)
         let inspection: BundleInspection
@@ -195,8 +200,15 @@ enum BundleCommands {
         let destination = invocation.url(try invocation.require("output"))
         let options = try invocation.verificationOptions(bundlePath: path)
         let installer = try invocation.installer()
-        let verified = try installer.verify(file, options: options)
-        let staged = try installer.stage(verified, besides: destination)
+        let bar = ProgressBar(console: invocation.console, enabled: invocation.console.isInteractive && !invocation.json,
+                              labels: ["verifying", "unpacking"])
+        file.observeReads(bar?.observer)
+        let (verified, staged): (VerifiedBundle, StagedStack)
+        do {
+            defer { bar?.finish() }
+            verified = try installer.verify(file, options: options)
+            staged = try installer.stage(verified, besides: destination)
+        }
         let planned: PlannedStack
         do {
             planned = try installer.plan(staged)
@@ -243,8 +255,15 @@ enum BundleCommands {
         let path = invocation.url(invocation.argument(0) ?? "").path
         let file = try BundleFile(path: path)
         let installer = try invocation.installer()
-        let verified = try installer.verify(file, options: try invocation.verificationOptions(bundlePath: path))
-        let inspected = try installer.inspect(verified)
+        let bar = ProgressBar(console: invocation.console, enabled: invocation.console.isInteractive && !invocation.json,
+                              labels: ["verifying", "checking"])
+        file.observeReads(bar?.observer)
+        let (verified, inspected): (VerifiedBundle, StagedStack)
+        do {
+            defer { bar?.finish() }
+            verified = try installer.verify(file, options: try invocation.verificationOptions(bundlePath: path))
+            inspected = try installer.inspect(verified)
+        }
         let m = inspected.inspection.manifest
         var findings: [Finding]
         var plan: StackPlan?

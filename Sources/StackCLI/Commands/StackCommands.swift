@@ -117,9 +117,13 @@ enum StackCommands {
         let chatty = console.isInteractive && !invocation.json
         var status: StackStatus?
         var asked = false
+        let bar = ProgressBar(console: console, enabled: chatty, labels: ["verifying", "unpacking"])
+        file.observeReads(bar?.observer)
+        defer { bar?.finish() }
         for try await event in try invocation.stacks().installer.install(file, options: options) {
             switch event {
             case .phase(let phase):
+                bar?.finish()
                 if phase == .awaitingApproval { asked = true }
                 if chatty { console.err(Self.phaseText(phase, path: path)) }
             case .planned:

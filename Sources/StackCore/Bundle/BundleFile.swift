@@ -10,6 +10,8 @@ public final class BundleFile: Sendable {
     public let descriptor: Int32
     /// Size in bytes at open time.
     public let size: Int64
+    /// Told the furthest offset read so far, for progress while a pass reads the file.
+    private let readObserver = LockedBox<ProgressObserver?>(nil)
 
     /// Opens `path` for reading.
     /// - Parameter path: A regular file.
@@ -48,10 +50,20 @@ public final class BundleFile: Sendable {
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
         while true {
             let n = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
-            if n >= 0 { return n }
+            if n >= 0 {
+                if let observer = readObserver.withLock({ $0 }) { observer.report(offset + Int64(n), size) }
+                return n
+            }
             if errno == EINTR { continue }
             throw StackError(.ioFailed, "read error in \(path): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// Reports reads of this file to `observer` (each pass over it, hashing or unpacking,
+    /// reads from the start to the end); `nil` stops reporting.
+    /// - Parameter observer: The observer, or `nil`.
+    public func observeReads(_ observer: ProgressObserver?) {
+        readObserver.withLock { $0 = observer }
     }
 
     /// Refuses a file that is not an archive a bundle can be, by its first bytes: gzip,

@@ -37,7 +37,20 @@ public protocol ArchiveFormat: Sendable {
     ///   - directory: The bundle's source tree.
     ///   - output: The archive to write; replaced atomically.
     /// - Returns: The listing of what was written.
+    ///   - progress: Told the bytes of file content archived so far, out of the total.
     /// - Throws: `StackError` when the tree holds something a bundle may not (links,
     ///   special files) or on I/O errors.
-    func create(from directory: URL, to output: URL) throws -> BundleListing
+    func create(from directory: URL, to output: URL, progress: ProgressObserver?) throws -> BundleListing
+}
+
+extension ArchiveFormat {
+    /// Creates an archive without reporting progress.
+    /// - Parameters:
+    ///   - directory: The bundle's source tree.
+    ///   - output: The archive to write.
+    /// - Returns: The listing of what was written.
+    /// - Throws: As ``create(from:to:progress:)``.
+    public func create(from directory: URL, to output: URL) throws -> BundleListing {
+        try create(from: directory, to: output, progress: nil)
+    }
 }
