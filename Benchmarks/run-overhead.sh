@@ -3,6 +3,9 @@
 # compose up) against `docker-compose up -d` of the same compose file, alternated in one
 # run; each is torn down (untimed) before the next. Prints medians and our overhead.
 # Target (issue 4): overhead above compose <= 150 ms.
+# Then `stackctl stop` of a service whose PID 1 ignores SIGTERM (busybox httpd): without an
+# init process (`init: false`, what every bundle that did not ask for one got before) and
+# with the default init process (`init:` left out), alternated.
 # Usage: Benchmarks/run-overhead.sh [runs]   (default 7)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,3 +48,31 @@ echo "runs: $RUNS (alternated), medians"
 echo "  stackctl run --yes (verify+unpack+scan+render+compose up): $ours ms"
 echo "  docker-compose up -d (same compose file, unhardened):      $base ms"
 awk -v o="$ours" -v b="$base" 'BEGIN { printf "  overhead: %.1f ms (target <= 150 ms)\n", o - b }'
+
+# Stop time: the same stack without and with an init process.
+for variant in noinit default; do
+  mkdir -p "$work/$variant"
+  cp -r examples/hello-web/. "$work/$variant/"
+  if [ "$variant" = noinit ]; then
+    sed -i 's/^    init: true$/    init: false/' "$work/$variant/compose.yaml"
+  else
+    sed -i '/^    init: true$/d' "$work/$variant/compose.yaml"
+  fi
+  "$STACKCTL" bundle create --force "$work/$variant" -o "$work/$variant.stack" >/dev/null 2>&1
+  "$STACKCTL" bundle sign "$work/$variant.stack" --key "$work/publisher.key" >/dev/null
+  : > "$work/stop-$variant"
+done
+STOP_RUNS=${STOP_RUNS:-3}
+for i in $(seq 1 "$STOP_RUNS"); do
+  for variant in noinit default; do
+    "$STACKCTL" run --yes "$work/$variant.stack" >/dev/null
+    t0=$EPOCHREALTIME
+    "$STACKCTL" stop hello-web >/dev/null
+    t1=$EPOCHREALTIME
+    ms "$t0" "$t1" >> "$work/stop-$variant"; echo >> "$work/stop-$variant"
+    "$STACKCTL" rm --purge hello-web >/dev/null
+  done
+done
+echo "stackctl stop, $STOP_RUNS runs each (alternated), medians"
+echo "  without an init process (init: false, the old default): $(grep . "$work/stop-noinit" | median) ms"
+echo "  with the default init process:                          $(grep . "$work/stop-default" | median) ms"

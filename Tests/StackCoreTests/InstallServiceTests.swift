@@ -315,6 +315,9 @@ struct InstallServiceTests {
 
         #expect(final.state == .failed)
         #expect(final.error?.code == StackError.Code.checksumMismatch.rawValue)
+        // The website is told which bundle, by its URL, never a descriptor path.
+        #expect(final.error?.message.contains(InstallHarness.bundleURL) == true, "\(String(describing: final.error))")
+        #expect(final.error?.message.contains("/proc/") == false)
         _ = try await h.callback()
         #expect(h.digester.fileReads.withLock { $0 } == 0)
         #expect(h.prompter.requests.withLock { $0.isEmpty })
