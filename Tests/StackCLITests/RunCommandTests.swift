@@ -84,8 +84,12 @@ struct RunCommandTests {
             let attributes = try FileManager.default.attributesOfItem(atPath: bundleDir.appendingPathComponent("www/index.html").path)
             #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o222 } == 0, "the unpacked bundle must be read-only")
 
+            let quiet = await signed.run(["logs", name, "--tail", "0"])
+            #expect(quiet.status == 0)
+            #expect(quiet.stdout.isEmpty && quiet.stderr.contains("have written no log output yet"), "\(quiet.stderr)")
             let keep = await signed.run(["rm", name])
             #expect(keep.status == 0)
+            #expect(keep.stdout.contains("its data in volumes/\(name)/ is kept"))
             #expect(FileManager.default.fileExists(atPath: home.volumesDirectory(name: name).appendingPathComponent("data").path))
             #expect(try await Self.containers(name).isEmpty)
         }
@@ -108,6 +112,17 @@ struct RunCommandTests {
         let declined = await signed.run(["--json", "run", bundle.path])
         #expect(declined.status == 6)
         #expect(declined.errorCode == "approval.declined")
+        // No terminal: told where a person can answer.
+        let unaskedHint = ((declined.json?["error"] as? [String: Any])?["hint"] as? String) ?? ""
+        #expect(unaskedHint.contains("run it from a terminal"), "\(unaskedHint)")
+        // A person who says no is not told how to get around it.
+        let console = BufferConsole(interactive: true, answers: ["n"])
+        let said = await StackCLI.run(["--home", signed.home.path, "run", bundle.path],
+                                      environment: ProcessInfo.processInfo.environment, console: console, adapters: .live())
+        #expect(said == 6)
+        #expect(console.stderr.contains("You are asked because the stack is not trusted"), "\(console.stderr)")
+        #expect(console.stderr.contains("hint: nothing was installed\n"), "\(console.stderr)")
+        #expect(!console.stderr.contains("--yes"), "\(console.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: home.stacksDirectory.path).isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: home.tmpDirectory.path).isEmpty)
         #expect(try await Self.containers(name).isEmpty)
@@ -149,6 +164,13 @@ struct RunCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: StackHome(root: signed.home).stacksDirectory.path).isEmpty)
         let doctor = await signed.run(["--json", "doctor"], environment: ["DOCKER_HOST": "unix:///nonexistent/docker.sock"])
         #expect(doctor.status == 5)
+        // Said once, with a hint that does not send the user back to doctor.
+        let plainDoctor = await signed.run(["doctor"], environment: ["DOCKER_HOST": "unix:///nonexistent/docker.sock"])
+        #expect(plainDoctor.status == 5)
+        let both = plainDoctor.stdout + plainDoctor.stderr
+        #expect(both.components(separatedBy: "no socket at /nonexistent/docker.sock").count == 2, "\(both)")
+        #expect(!both.contains("try `stackctl doctor`"), "\(both)")
+        #expect(plainDoctor.stderr.contains("check(s) failed: docker engine"), "\(plainDoctor.stderr)")
         let healthy = await signed.run(["--json", "doctor"])
         #expect(healthy.status == 0, "\(healthy.stdout)")
         let checks = (try? JSONSerialization.jsonObject(with: Data(healthy.stdout.utf8))) as? [[String: Any]] ?? []

@@ -212,6 +212,13 @@ struct InstallServiceTests {
                 [InstallHarness.bundleURL, InstallHarness.signatureURL, InstallHarness.callbackURL])
         #expect(h.client.requests.map(\.method) == ["GET", "GET", "POST"])
 
+        // The same stack again, named in the request: stack.exists at once (the API's 409),
+        // before any download.
+        let again = await stackError { _ = try await h.service.start(InstallHarness.request()) }
+        #expect(again?.code == .stackExists)
+        #expect(again?.message.contains("version 1.2.0") == true)
+        #expect(h.client.requests.count == 3)
+
         // One streaming pass over exactly the bundle bytes (plus the signature's); the file was never hashed again.
         #expect(h.digester.streamed.withLock { $0.map(\.sha256) } ==
                 [InstallHarness.sha256, RecordingDigestAccumulator.hex(InstallHarness.signature)])

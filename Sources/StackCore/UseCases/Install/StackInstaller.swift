@@ -234,8 +234,13 @@ public struct StackInstaller: Sendable {
                                       changes: planned.changes, summary: plan.summary(changes: planned.changes),
                                       reason: why)
         if case .declined(let answer) = try await prompter.requestApproval(request) {
+            // A person who said no is not told how to get around it; a script that could
+            // not ask is told where a person can answer.
+            let unasked = answer.hasPrefix("no one to ask")
             throw StackError(.approvalDeclined, "\(plan.name) \(plan.version) was not approved: \(answer); asked because \(why)",
-                             hint: "nothing was installed; to run it, answer the prompt on a terminal, or pass --yes once you have read `stackctl bundle verify FILE`")
+                             hint: unasked
+                                ? "nothing was installed; run it from a terminal to answer the prompt (`stackctl bundle verify FILE` shows what it asks for)"
+                                : "nothing was installed")
         }
         return ApprovedStack(planned: planned, approvedBy: "user")
     }
