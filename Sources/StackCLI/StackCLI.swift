@@ -79,6 +79,6 @@ public enum StackCLI {
         var text = "error: \(error.message) [\(error.code)]\n"
         if let cause = error.cause { text += "  cause: \(cause)\n" }
         if let hint = error.hint { text += "  hint: \(hint)\n" }
-        console.err(text)
+        console.err(text.terminalSafe)
     }
 }

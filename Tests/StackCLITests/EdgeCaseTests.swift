@@ -144,11 +144,16 @@ struct EdgeCaseTests {
         let created = await signed.run(["bundle", "create", "--force", source.path, "-o", output.path])
         #expect(created.status == 0, "\(created.stderr)")
         #expect(created.stderr.contains("an install would refuse this bundle"))
-        #expect(created.stderr.contains("CRITICAL policy.privileged at compose.yaml: services.web.privileged"))
+        #expect(created.stderr.contains("critical policy.privileged: service web runs privileged — at compose.yaml: services.web.privileged"),
+                "\(created.stderr)")
         // Two services, one line per kind of warning.
         let unpinned = created.stderr.components(separatedBy: "\n").filter { $0.contains("scan.unpinned_image") }
         #expect(unpinned.count == 1, "\(created.stderr)")
         #expect(unpinned.first?.contains("(2)") == true)
+        // bundle sign says it too, before it signs.
+        let signing = await signed.run(["bundle", "sign", output.path, "--key", signed.secretKeyFile.path])
+        #expect(signing.status == 0)
+        #expect(signing.stderr.contains("an install would refuse this bundle"), "\(signing.stderr)")
         // The rejection at install names its code once.
         try signed.sign(output, stack: "lint", version: "1.0.0")
         let verify = await signed.run(["bundle", "verify", output.path])
@@ -254,5 +259,54 @@ struct ProgressTests {
         let (json, jsonConsole) = await run(["--json", "bundle", "verify", output.path], home: signed.home, interactive: true)
         #expect(json == 0)
         #expect(!jsonConsole.stderr.contains("\r"), "no bar with --json")
+    }
+}
+
+/// A bundle cannot redraw what the user reads (issue 12, finding 1): escape sequences in
+/// its values are shown, never acted on; control characters in its keys are refused.
+@Suite("terminal escape injection")
+struct TerminalInjectionTests {
+    static func bundle(_ signed: SignedHome, compose: String) throws -> URL {
+        var tar = TarBuilder()
+        tar.add("stack.yaml", text: "name: hello-web\nversion: 1.2.0\nflavor: compose\n")
+        tar.add("compose.yaml", text: compose)
+        let url = signed.tmp.path("inject-\(UUID().uuidString.prefix(6)).stack")
+        try tar.write(to: url)
+        try signed.sign(url)
+        return url
+    }
+
+    @Test("an escape sequence in a value reaches verify and the approval prompt as visible text; the compose-only port is listed")
+    func valuesShown() async throws {
+        let signed = try await SignedHome.make("inject")
+        let file = try Self.bundle(signed, compose: """
+            services:
+              web:
+                image: "busybox:1"
+                user: "1000"
+                environment: {NOTE: "\\e[3A\\e[2Kegress:     none"}
+                labels: {note: "\\e]0;title\\a\\u202Ereversed"}
+                ports: ["127.0.0.1:9999:80"]
+            """)
+        let verify = await signed.run(["bundle", "verify", file.path])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(!verify.stdout.contains("\u{1B}") && !verify.stderr.contains("\u{1B}"))
+        #expect(verify.stdout.contains("port:     127.0.0.1:9999->80/tcp"), "\(verify.stdout)")
+        let console = BufferConsole(interactive: true, answers: ["n"])
+        let status = await StackCLI.run(["--home", signed.home.path, "run", file.path],
+                                        environment: ProcessInfo.processInfo.environment, console: console, adapters: .live())
+        #expect(status == 6)
+        #expect(console.stderr.contains("egress:     none: no route out"), "\(console.stderr)")
+        #expect(!console.stderr.contains("\u{1B}") && !console.stderr.contains("\u{202E}"), "\(console.stderr)")
+    }
+
+    @Test("a control character in a compose key is compose.invalid at decode, with its position")
+    func keysRefused() async throws {
+        let signed = try await SignedHome.make("inject-key")
+        let file = try Self.bundle(signed, compose: "services:\n  web:\n    image: busybox\n    \"x\\e[2K\": 1\n")
+        let result = await signed.run(["--json", "bundle", "verify", file.path])
+        #expect(result.errorCode == "compose.invalid", "\(result.stdout)")
+        let message = ((result.json?["error"] as? [String: Any])?["message"] as? String) ?? ""
+        #expect(message.contains("compose.yaml:4:5") && message.contains("\\x1b[2K"), "\(message)")
     }
 }

@@ -86,11 +86,17 @@ struct RunCommandTests {
 
             let quiet = await signed.run(["logs", name, "--tail", "0"])
             #expect(quiet.status == 0)
-            #expect(quiet.stdout.isEmpty && quiet.stderr.contains("have written no log output yet"), "\(quiet.stderr)")
+            #expect(quiet.stdout.isEmpty && quiet.stderr.contains("have written nothing to stdout or stderr"), "\(quiet.stderr)")
             let keep = await signed.run(["rm", name])
             #expect(keep.status == 0)
-            #expect(keep.stdout.contains("its data in volumes/\(name)/ is kept"))
+            #expect(keep.stdout.contains("its data in \(home.volumesDirectory(name: name).path)/ is kept"))
             #expect(FileManager.default.fileExists(atPath: home.volumesDirectory(name: name).appendingPathComponent("data").path))
+            // The kept data can still be purged after the stack is gone.
+            let leftover = await signed.run(["rm", "--purge", name])
+            #expect(leftover.status == 0, "\(leftover.stderr)")
+            #expect(leftover.stdout.contains("deleted the data"))
+            #expect(!FileManager.default.fileExists(atPath: home.volumesDirectory(name: name).path))
+            #expect(await signed.run(["--json", "rm", "--purge", name]).errorCode == "stack.not_found")
             #expect(try await Self.containers(name).isEmpty)
         }
         // Reinstall, then purge: nothing of the stack remains.

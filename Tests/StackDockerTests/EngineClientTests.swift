@@ -49,7 +49,10 @@ struct EngineClientUnitTests {
         #expect(error.code == .dockerUnreachable)
         #expect(error.hint == StackError.dockerUnreachableHint)
         #expect(error.message.contains("unix:///run/test.sock"))
-        #expect(error.cause?.contains(failure.message) == true)
+        // The socket is named, never libcurl's HTTP URL ("localhost port 80" means nothing here).
+        #expect(error.message.contains("no socket at /run/test.sock"))
+        #expect(error.cause == nil)
+        #expect(!error.description.contains("http://localhost"))
     }
 
     @Test("Filters are JSON, percent-encoded, on the pinned API version and the socket")

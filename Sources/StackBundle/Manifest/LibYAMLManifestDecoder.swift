@@ -38,6 +38,8 @@ public struct LibYAMLManifestDecoder: ManifestDecoder {
     ///   for a reference to anything but a parameter, or `compose.invalid`; each with
     ///   `path:line:column` and the field path (`services.web.ports[1]`).
     public func decodeCompose(_ bytes: [UInt8], path: String, interpolation: ComposeInterpolation) throws -> ComposeFile {
-        try ComposeDecoding.decode(try parser.parse(bytes, path: path).interpolated(with: interpolation))
+        let document = try parser.parse(bytes, path: path)
+        try document.requireKeysWithoutControlCharacters()
+        return try ComposeDecoding.decode(try document.interpolated(with: interpolation))
     }
 }

@@ -36,3 +36,27 @@ extension YAMLNode {
         }
     }
 }
+
+extension YAMLNode {
+    /// Refuses a mapping key holding a control character (C0, DEL, C1) anywhere in the
+    /// document: no compose key legitimately holds one, and such a key would reach a
+    /// terminal in findings and prompts.
+    /// - Throws: `compose.invalid` at the key's `file:line:column`.
+    func requireKeysWithoutControlCharacters() throws {
+        switch kind {
+        case .scalar:
+            return
+        case .sequence(let items):
+            for item in items { try item.requireKeysWithoutControlCharacters() }
+        case .mapping(let pairs):
+            for pair in pairs {
+                let key = pair.key.scalarText ?? ""
+                if key.hasControlCharacters() {
+                    throw StackError(.composeInvalid,
+                                     "\(pair.key.mark): the key \"\(key.terminalSafe)\" holds a control character")
+                }
+                try pair.value.requireKeysWithoutControlCharacters()
+            }
+        }
+    }
+}

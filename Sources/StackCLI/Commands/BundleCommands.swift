@@ -178,11 +178,7 @@ enum BundleCommands {
 
             """)
         if !findings.findings.isEmpty, !invocation.json {
-            var text = findings.critical.isEmpty ? "" :
-                "warning: an install would refuse this bundle (exit 4); fix these before you sign it:\n"
-            text += findings.critical.map { "  CRITICAL \($0.code) at \($0.location): \($0.message)\n" }.joined()
-            text += findingsText(findings.findings.filter { $0.severity != .critical })
-            invocation.console.err(text)
+            invocation.console.err(lintText(findings))
         }
     }
 
@@ -305,6 +301,9 @@ enum BundleCommands {
         let key = try MinisignSecretKey.load(from: URL(fileURLWithPath: keyPath), password: password)
         let file = try BundleFile(path: path)
         let inspection = try invocation.adapters.bundleWorkflow().inspect(file, limits: invocation.limits())
+        let lint = StackPlanner(policy: invocation.home.isInitialized ? try invocation.isolation() : .default)
+            .findings(manifest: inspection.manifest, compose: inspection.compose, entries: inspection.listing.entries)
+        if !lint.critical.isEmpty, !invocation.json { invocation.console.err(lintText(lint)) }
         let digests = try invocation.adapters.digester.digests(of: file)
         let comment = MinisignSigner.trustedComment(
             stack: inspection.manifest.name, version: inspection.manifest.version.description,
@@ -321,6 +320,15 @@ enum BundleCommands {
         }
         invocation.emit(SignReport(signature: output.path, keyId: key.keyID, trustedComment: comment),
                         text: "signed \(inspection.manifest.name) \(inspection.manifest.version) with key \(key.keyID)\n  signature: \(output.path)\n")
+    }
+
+    /// The publisher-side lint of `bundle create` and `bundle sign`: what an install would
+    /// refuse, then the warnings, grouped.
+    static func lintText(_ report: ScanReport) -> String {
+        var text = report.critical.isEmpty ? "lint: an install would show these warnings:\n"
+            : "lint: an install would refuse this bundle (exit 4); fix these before you sign it:\n"
+        text += report.findings.groupedLines.map { "  \($0)\n" }.joined()
+        return text
     }
 
     static func findingsText(_ findings: [Finding]) -> String {

@@ -36,7 +36,8 @@ struct Invocation: Sendable {
 
     /// Prints the JSON document with `--json`, else the text.
     func emit(_ document: some Encodable, text: @autoclosure () -> String) {
-        if json { console.out(JSONOutput.encode(document)) } else { console.out(text()) }
+        // Text can hold what a bundle, a request or a container wrote: made terminal-safe.
+        if json { console.out(JSONOutput.encode(document)) } else { console.out(text().terminalSafe) }
     }
 
     /// Limits from the home's config when it has one, else the defaults.

@@ -36,7 +36,7 @@ enum ServeCommand {
         let interactive = console.isInteractive
         let promptLock = NSLock()
         let prompter = QueuedApprovalPrompter(home: home, onQueued: { entry in
-            console.err("approval \(entry.id): \(entry.stack) \(entry.version) is waiting — `stackctl approvals approve \(entry.id)` or `deny \(entry.id)`\n")
+            console.err("approval \(entry.id): \(entry.stack) \(entry.version.terminalSafe) is waiting — `stackctl approvals approve \(entry.id)` or `deny \(entry.id)`\n")
             if interactive {
                 // With a terminal, also ask here (one prompt at a time, on a thread of its
                 // own); whichever answer comes first is recorded in the queue.
@@ -46,7 +46,7 @@ enum ServeCommand {
                     guard (try? ApprovalQueue(home: home).decision(of: entry.id)) == .pending else { return }
                     var text = "\nThe website asks to run \(entry.stack) \(entry.version); you are asked because \(entry.reason ?? "the stack is not trusted"):\n"
                     for line in entry.summary { text += "  \(line)\n" }
-                    console.err(text + "Run it? [y/N] ")
+                    console.err((text + "Run it? [y/N] ").terminalSafe)
                     let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased()
                     _ = try? ApprovalQueue(home: home).decide(entry.id, approve: answer == "y" || answer == "yes")
                 }

@@ -135,17 +135,18 @@ enum StackCommands {
         guard let status else { throw StackError(.internalError, "the install ended without a result") }
         // The findings were part of the approval prompt when there was one: not twice.
         invocation.emit(StatusReport(status, findings: true),
-                        text: "running " + text(status) + (asked ? "" : BundleCommands.findingsText(status.findings)))
+                        text: "started " + text(status) + (asked ? "" : BundleCommands.findingsText(status.findings)))
     }
 
     static func runPs(_ invocation: Invocation) async throws {
         let all = try await invocation.runner().list()
-        var text = all.isEmpty ? "no stacks installed\n" : "NAME".rightPadded(24) + "VERSION".rightPadded(12) + "STATE".rightPadded(10) + "URL\n"
+        func state(_ s: StackStatus) -> String { s.state == .unknown ? "unknown (engine unreachable)" : s.state.rawValue }
+        let stateWidth = max(10, (all.map { state($0).count }.max() ?? 0) + 2)
+        var text = all.isEmpty ? "no stacks installed\n" : "NAME".rightPadded(24) + "VERSION".rightPadded(12) + "STATE".rightPadded(stateWidth) + "URL\n"
         for s in all {
             let url = s.urls.first(where: \.open)?.url ?? s.urls.first?.url ?? "-"
-            let state = s.state == .unknown ? "unknown (engine unreachable)" : s.state.rawValue
             text += s.record.name.rightPadded(24) + s.record.version.description.rightPadded(12)
-                + state.rightPadded(10) + " " + url + "\n"
+                + state(s).rightPadded(stateWidth) + url + "\n"
         }
         invocation.emit(all.map { StatusReport($0) }, text: text)
         // One hint for all of them, on stderr, so the table stays data.
@@ -168,7 +169,7 @@ enum StackCommands {
         if invocation.flag("follow") {
             let console = invocation.console
             try await invocation.runner().followLogs(invocation.argument(0) ?? "", tail: tail) { text in
-                console.out(text)
+                console.out(text.terminalSafe)
                 return true
             }
             return
@@ -178,7 +179,7 @@ enum StackCommands {
         struct LogsReport: Encodable { let logs: String }
         invocation.emit(LogsReport(logs: logs), text: logs)
         if logs.isEmpty && !invocation.json {
-            invocation.console.err("\(name): its containers have written no log output yet\n")
+            invocation.console.err("\(name): no log output (its services have written nothing to stdout or stderr)\n")
         }
     }
 
@@ -202,20 +203,32 @@ enum StackCommands {
         let purge = invocation.flag("purge")
         let console = invocation.console
         let runner = try invocation.runner()
-        _ = try await runner.status(name)
+        let volumes = invocation.home.volumesDirectory(name: name)
+        let hasData = !((try? FileManager.default.contentsOfDirectory(atPath: volumes.path)) ?? []).isEmpty
+        var installed = true
+        do {
+            _ = try await runner.status(name)
+        } catch let error as StackError where error.code == .stackNotFound && purge && hasData && Manifest.isValidName(name) {
+            // `rm` kept the data; `rm --purge` later deletes what is left of it.
+            installed = false
+        }
         if purge, console.isInteractive, !invocation.flag("yes") {
-            console.err("This deletes \(name)'s data in volumes/\(name)/ for good. Type the stack's name to confirm: ")
+            console.err("This deletes \(name)'s data in \(volumes.path)/ for good. Type the stack's name to confirm: ")
             guard console.readLine()?.trimmingCharacters(in: .whitespaces) == name else {
                 throw StackError(.approvalDeclined, "\(name) was not removed: the name typed did not match",
                                  hint: "nothing was changed; `stackctl rm \(name)` removes it and keeps its data")
             }
         }
-        let volumes = invocation.home.volumesDirectory(name: name)
-        let hasData = !((try? FileManager.default.contentsOfDirectory(atPath: volumes.path)) ?? []).isEmpty
-        try await runner.remove(name, purge: purge)
         struct Report: Encodable { let name: String; let removed: Bool; let dataKept: Bool }
+        guard installed else {
+            try HomeLock.held(invocation.home) { try StagedBundle.removeTree(volumes) }
+            invocation.emit(Report(name: name, removed: false, dataKept: false),
+                            text: "deleted the data \(name) left in \(volumes.path)/ (the stack was removed before)\n")
+            return
+        }
+        try await runner.remove(name, purge: purge)
         let tail = purge ? (hasData ? " and its data\n" : " (it had no data)\n")
-            : hasData ? " (its data in volumes/\(name)/ is kept; --purge deletes it)\n" : "\n"
+            : hasData ? " (its data in \(volumes.path)/ is kept; `stackctl rm --purge \(name)` deletes it)\n" : "\n"
         invocation.emit(Report(name: name, removed: true, dataKept: !purge && hasData), text: "removed \(name)" + tail)
     }
 }

@@ -13,7 +13,7 @@ struct TerminalApprovalPrompter: ApprovalPrompter {
         var text = "\nStack Desktop \(request.headline).\nYou are asked because \(request.reason).\n"
         for line in request.summary { text += "  \(line)\n" }
         text += "Run it? [y/N] "
-        console.err(text)
+        console.err(text.terminalSafe)
         guard let answer = console.readLine()?.trimmingCharacters(in: .whitespaces).lowercased() else {
             return .declined(reason: "no answer")
         }

@@ -61,7 +61,7 @@ public struct ScanReport: Sendable, Hashable, Codable {
         }.joined(separator: "; ")
         return StackError(StackError.Code(first.code, exit: .policy),
                           "the bundle was rejected by the content scan: \(list)",
-                          hint: "a stack that needs this must be changed by its publisher; see Docs/isolation.md")
+                          hint: "a stack that needs this must be changed by its publisher; `stackctl bundle verify FILE` lists every finding")
     }
 }
 

@@ -97,7 +97,33 @@ public struct StackConfig: Sendable, Hashable, Codable {
         if !(1...65535).contains(config.api.port) {
             throw invalid("api.port must be between 1 and 65535", nil)
         }
+        for origin in config.catalog.origins where !isOrigin(origin) {
+            throw invalid("catalog.origins: \"\(origin)\" is not an origin; write scheme://host[:port] in lower case, with no path "
+                          + "or trailing slash (https, or http for local development), as a browser sends it", nil)
+        }
+        let caFile = config.catalog.caFile
+        if !caFile.isEmpty {
+            guard caFile.hasPrefix("/") else {
+                throw invalid("catalog.caFile must be an absolute path, not \"\(caFile)\"", nil)
+            }
+            guard let data = FileManager.default.contents(atPath: caFile) else {
+                throw invalid("catalog.caFile: cannot read \(caFile)", nil)
+            }
+            guard String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+                throw invalid("catalog.caFile: \(caFile) holds no PEM certificate (-----BEGIN CERTIFICATE-----)", nil)
+            }
+        }
         return config
+    }
+
+    /// Whether `text` is an origin as a browser sends it: `https://host[:port]` (or `http`).
+    static func isOrigin(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text), let scheme = components.scheme,
+              scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty,
+              components.path.isEmpty, components.query == nil, components.fragment == nil,
+              components.user == nil, components.password == nil, host == host.lowercased()
+        else { return false }
+        return text == "\(scheme)://\(components.percentEncodedHost ?? host)" + (components.port.map { ":\($0)" } ?? "")
     }
 
     /// Settings that take one of a few words, with those words.

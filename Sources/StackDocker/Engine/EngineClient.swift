@@ -290,15 +290,18 @@ extension Docker {
         }
 
         private func unreachable(_ error: StackError) -> StackError {
-            var reason = error.message
+            // Say what is wrong with the socket; libcurl's own text names an HTTP URL and
+            // "localhost port 80", which only confuses for a unix socket.
+            let reason: String
             if !FileManager.default.fileExists(atPath: socketPath) {
                 reason = "no socket at \(socketPath)"
+            } else if error.code == .httpTimeout {
+                reason = "the engine did not answer in time"
+            } else {
+                reason = "nothing accepts connections on \(socketPath) (is dockerd running?)"
             }
-            var mapped = StackError(.dockerUnreachable,
-                                    "cannot reach the Docker Engine at unix://\(socketPath): \(reason)",
-                                    hint: StackError.dockerUnreachableHint)
-            mapped.cause = error.description
-            return mapped
+            return StackError(.dockerUnreachable, "cannot reach the Docker Engine at unix://\(socketPath): \(reason)",
+                              hint: StackError.dockerUnreachableHint)
         }
 
         private func decode<T: Decodable>(_ type: T.Type, from response: HTTPResponse, path: String) throws -> T {
