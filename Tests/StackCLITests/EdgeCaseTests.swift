@@ -310,3 +310,45 @@ struct TerminalInjectionTests {
         #expect(message.contains("compose.yaml:4:5") && message.contains("\\x1b[2K"), "\(message)")
     }
 }
+
+/// Another local user must not be able to swap the trusted keys (issue 12, finding 8).
+@Suite("a home other users can write is refused")
+struct UnsafeHomeTests {
+    @Test("init on a world-writable folder, and any command when keys/, secrets/ or trust.json can be written by others or is a link")
+    func refused() async throws {
+        let tmp = try TemporaryDirectory("unsafe-home")
+        let open = tmp.path("open")
+        try FileManager.default.createDirectory(at: open, withIntermediateDirectories: true)
+        chmod(open.path, 0o777)
+        let initOpen = await stackctl(["--home", open.path, "--json", "init"])
+        #expect(initOpen.errorCode == "home.unsafe", "\(initOpen.stdout)")
+        #expect(initOpen.stdout.contains("chmod go-w \(open.path)"))
+        #expect(!FileManager.default.fileExists(atPath: open.appendingPathComponent("config.json").path))
+
+        let home = tmp.path("home")
+        #expect(await stackctl(["--home", home.path, "init"]).status == 0)
+        #expect(try permissions(of: home) & 0o077 == 0, "init makes its home private")
+        for (path, mode) in [("keys/trusted", 0o777), ("keys", 0o775), ("secrets", 0o770)] {
+            let url = home.appendingPathComponent(path)
+            let before = try permissions(of: url)
+            chmod(url.path, mode_t(mode))
+            let result = await stackctl(["--home", home.path, "--json", "keys", "list"])
+            #expect(result.errorCode == "home.unsafe", "\(path): \(result.stdout)")
+            #expect(result.stdout.contains(url.path))
+            chmod(url.path, mode_t(before))
+        }
+        let trust = home.appendingPathComponent("trust.json")
+        try? FileManager.default.removeItem(at: trust)
+        try Data("{}".utf8).write(to: tmp.path("elsewhere.json"))
+        try FileManager.default.createSymbolicLink(atPath: trust.path, withDestinationPath: tmp.path("elsewhere.json").path)
+        let linked = await stackctl(["--home", home.path, "--json", "trust", "list"])
+        #expect(linked.errorCode == "home.unsafe", "\(linked.stdout)")
+        try FileManager.default.removeItem(at: trust)
+        #expect(await stackctl(["--home", home.path, "keys", "list"]).status == 0)
+    }
+}
+
+/// The permission bits of a path.
+private func permissions(of url: URL) throws -> Int {
+    ((try FileManager.default.attributesOfItem(atPath: url.path))[.posixPermissions] as? Int ?? 0) & 0o7777
+}

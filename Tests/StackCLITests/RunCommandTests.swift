@@ -305,4 +305,36 @@ struct RunCommandTests {
         #expect(!FileManager.default.fileExists(atPath: home.volumesDirectory(name: name).path))
         #expect(try await Self.containers(name).isEmpty)
     }
+
+    @Test("links planted in volumes/ are refused, never followed: no chown or data through them, purge removes only the link")
+    func plantedLinks() async throws {
+        let signed = try await SignedHome.make("links")
+        let (bundle, name) = try Self.stackBundle(signed, prefix: "link")
+        let home = StackHome(root: signed.home)
+        #expect(await signed.run(["run", "--yes", bundle.path]).status == 0)
+        #expect(await signed.run(["rm", name]).status == 0)
+        let elsewhere = signed.tmp.path("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        chmod(elsewhere.path, 0o700)
+        let data = home.volumesDirectory(name: name).appendingPathComponent("data")
+        try FileManager.default.removeItem(at: data)
+        try FileManager.default.createSymbolicLink(atPath: data.path, withDestinationPath: elsewhere.path)
+        let refused = await signed.run(["--json", "run", "--yes", bundle.path])
+        #expect(refused.errorCode == "home.unsafe", "\(refused.stdout)")
+        #expect(try await Self.containers(name).isEmpty)
+        let attributes = try FileManager.default.attributesOfItem(atPath: elsewhere.path)
+        #expect((attributes[.ownerAccountID] as? Int) == 0, "not chowned through the link")
+        #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o777 } == 0o700)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+        // The whole volumes/<name> as a link: purge removes the link, not what it points to.
+        let volumes = home.volumesDirectory(name: name)
+        try FileManager.default.removeItem(at: volumes)
+        try FileManager.default.createSymbolicLink(atPath: volumes.path, withDestinationPath: elsewhere.path)
+        try Data("keep".utf8).write(to: elsewhere.appendingPathComponent("precious"))
+        let purge = await signed.run(["rm", "--purge", name])
+        #expect(purge.status == 0, "\(purge.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: volumes.path))
+        #expect(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("precious").path))
+        #expect(((try FileManager.default.attributesOfItem(atPath: elsewhere.path))[.posixPermissions] as? Int).map { $0 & 0o777 } == 0o700)
+    }
 }

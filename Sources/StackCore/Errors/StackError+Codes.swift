@@ -16,6 +16,8 @@ extension StackError.Code {
     // MARK: Home
     /// The home directory is missing or unusable.
     public static let homeInvalid = Self("home.invalid", exit: .failure)
+    /// The home, its keys, secrets, trust rules or settings can be changed by another user.
+    public static let homeUnsafe = Self("home.unsafe", exit: .failure)
     /// Another process holds the home lock for too long.
     public static let homeLocked = Self("home.locked", exit: .failure)
     /// The home has not been initialised.

@@ -69,6 +69,8 @@ public struct StackHome: Sendable, Hashable {
     public func initialize() throws -> [String] {
         var created: [String] = []
         let fm = FileManager.default
+        // A home that already exists must be safe before anything is put in it.
+        if fm.fileExists(atPath: root.path) { try requireSafe() }
         for (url, mode) in directories {
             var isDir: ObjCBool = false
             if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
@@ -96,12 +98,47 @@ public struct StackHome: Sendable, Hashable {
         return created
     }
 
-    /// Throws unless the home has been initialised.
-    /// - Throws: `home.not_initialized` with a hint.
+    /// Throws unless the home has been initialised and is safe (``requireSafe()``).
+    /// - Throws: `home.not_initialized` with a hint, or `home.unsafe`.
     public func requireInitialized() throws {
         guard isInitialized else {
             throw StackError(.homeNotInitialized, "\(root.path) is not a Stack Desktop home",
                              hint: "run `stackctl init` (or pass --home DIR)")
+        }
+        try requireSafe()
+    }
+
+    /// The paths whose safety decides what runs: the home itself, the trusted keys, the
+    /// secrets, the trust rules and the settings.
+    var guardedPaths: [URL] {
+        [root, root.appendingPathComponent("keys"), trustedKeysDirectory, secretsDirectory, trustFile, configFile]
+    }
+
+    /// Refuses a home another local user could change: the home, `keys/`,
+    /// `keys/trusted/`, `secrets/`, `trust.json` and `config.json` must belong to this user
+    /// and be writable by no one else, and (but the home itself) must not be symbolic
+    /// links. Otherwise another user could swap the trusted keys or the trust rules.
+    /// - Throws: `home.unsafe` naming the path, with the command that fixes it.
+    public func requireSafe() throws {
+        let me = geteuid()
+        for url in guardedPaths {
+            var info = stat()
+            let isRoot = url == root
+            let found = isRoot ? stat(url.path, &info) : lstat(url.path, &info)
+            guard found == 0 else { continue }  // absent: init creates it, safely
+            if !isRoot, (info.st_mode & S_IFMT) == S_IFLNK {
+                throw StackError(.homeUnsafe, "\(url.path) is a symbolic link; the home's keys, secrets and settings must be real files",
+                                 hint: "replace the link with the file or folder itself")
+            }
+            if info.st_uid != me {
+                throw StackError(.homeUnsafe, "\(url.path) belongs to another user (uid \(info.st_uid))",
+                                 hint: "use a home of your own (--home DIR), or `chown -R $(id -u) \(root.path)`")
+            }
+            if info.st_mode & 0o022 != 0 {
+                throw StackError(.homeUnsafe,
+                                 "\(url.path) is writable by \((info.st_mode & 0o002) != 0 ? "every user" : "its group") (mode 0\(String(info.st_mode & 0o777, radix: 8)))",
+                                 hint: "`chmod go-w \(url.path)`")
+            }
         }
     }
 }

@@ -308,7 +308,13 @@ public final class StagedBundle: Sendable {
     /// - Throws: `io.failed`.
     public static func removeTree(_ url: URL) throws {
         let fm = FileManager.default
-        guard fm.fileExists(atPath: url.path) else { return }
+        var info = stat()
+        guard lstat(url.path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            // A link is removed as a link: nothing it points to is touched.
+            guard unlink(url.path) == 0 else { throw AtomicFile.ioError("remove", url.path) }
+            return
+        }
         if let walker = fm.enumerator(atPath: url.path) {
             _ = chmod(url.path, 0o700)
             while let relative = walker.nextObject() as? String {

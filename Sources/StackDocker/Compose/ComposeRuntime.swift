@@ -124,21 +124,17 @@ extension Docker {
                 volumesDirectory: stack.volumesDirectory))
             try await guardNetworks()
             try await requireFreePorts(stack.plan)
-            let fm = FileManager.default
             do {
-                try fm.createDirectory(at: stack.runDirectory, withIntermediateDirectories: true,
-                                       attributes: [.posixPermissions: 0o700])
-                for directory in rendered.volumeDirectories {
-                    try fm.createDirectory(at: directory, withIntermediateDirectories: true,
-                                           attributes: [.posixPermissions: 0o755])
-                    // A service running as a numeric user owns its data directory (when we
-                    // may give it away: as root), so the stack can write its own data.
-                    if getuid() == 0, let owner = rendered.volumeOwners[directory.path] {
-                        _ = chown(directory.path, owner.uid, owner.gid)
-                    }
-                }
+                try FileManager.default.createDirectory(at: stack.runDirectory, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
             } catch {
-                throw StackError(.ioFailed, "cannot prepare the run directories of \(name)", cause: error)
+                throw StackError(.ioFailed, "cannot prepare the run directory of \(name)", cause: error)
+            }
+            for directory in rendered.volumeDirectories {
+                // Made from the home's descriptor without following links; a service running
+                // as a numeric user owns its data directory (as root), so it can write there.
+                _ = try home.prepareVolumeDirectory(stack: name, volume: directory.lastPathComponent,
+                                                    owner: rendered.volumeOwners[directory.path])
             }
             let file = stack.runDirectory.appendingPathComponent("compose.json")
             try AtomicFile.write(Array(rendered.json.utf8), to: file, mode: 0o600)
