@@ -264,7 +264,7 @@ struct PlanRenderDifferentialTests {
     static let renderedKeys: Set<String> = [
         "image", "command", "entrypoint", "environment", "user", "working_dir", "labels", "healthcheck", "depends_on",
         "cap_drop", "cap_add", "security_opt", "mem_limit", "memswap_limit", "cpus", "pids_limit", "restart", "init",
-        "network_mode", "networks", "ports", "volumes", "tmpfs",
+        "network_mode", "networks", "ports", "volumes", "tmpfs", "dns",
     ]
 
     @Test("rejected files have no plan; accepted files render only judged keys, loopback ports, confined mounts, escaped $")

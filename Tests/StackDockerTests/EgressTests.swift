@@ -88,6 +88,15 @@ struct EgressTests {
                 let allowed = try await Self.probe(open, outside)
                 #expect(allowed.output.contains("outside-page"),
                         "a stack with approved egress could not reach the outside host: \(allowed.errorOutput)")
+                // DNS: the stack without egress forwards outside names only to an address that
+                // routes nowhere (never to a resolver on the host's loopback); its own names resolve.
+                let container = try await closed.container("web")
+                let dns = try await Docker.Subprocess.run(
+                    ["docker", "inspect", "-f", "{{json .HostConfig.Dns}}", container.id],
+                    environment: ProcessInfo.processInfo.environment)
+                #expect(dns.output.contains(Docker.HardenedRenderer.unroutableDNS), "\(dns.output)")
+                let own = try await closed.exec("web", ["nslookup", "web", "127.0.0.11"])
+                #expect(own.output.contains("Name:") && !own.output.contains("can't find"), "service names still resolve: \(own.output)")
             }
         } catch {
             await outside.remove()

@@ -61,6 +61,9 @@ struct HardenedRendererTests {
         let (open, _, _, _) = try render(compose, manifest: manifest, egress: true)
         #expect(closed.contains("\"com.docker.network.bridge.enable_ip_masquerade\": \"false\""))
         #expect(!open.contains("enable_ip_masquerade"))
+        // Without egress, names outside the stack go to an address that routes nowhere.
+        #expect(closed.contains("\"dns\": [\n        \"\(Docker.HardenedRenderer.unroutableDNS)\"\n      ]"), "\(closed)")
+        #expect(!open.contains("\"dns\""))
         // The bridge name tells the host firewall guard which rules apply.
         #expect(closed.contains("\"com.docker.network.bridge.name\": \"\(StackBridgeName.forStack(manifest.name, egress: false))\""))
         #expect(open.contains("\"com.docker.network.bridge.name\": \"\(StackBridgeName.forStack(manifest.name, egress: true))\""))

@@ -103,10 +103,12 @@ struct NetworkGuardTests {
         #expect(denied?.message.contains("Permission denied") == true, "\(denied?.message ?? "")")
     }
 
-    @Test("a runtime that cannot install the guard starts nothing; with hostFirewall off it runs")
+    @Test("a runtime that cannot install the guard starts nothing; with hostFirewall off only a stack with egress runs")
     func runtimeRequiresGuard() async throws {
         let live = try LiveStack.make(prefix: "noguard", compose: ComposeFile(services: ["web": webService()]),
-                                      files: ["www/index.html": "x\n"])
+                                      files: ["www/index.html": "x\n"], egress: true)
+        let isolated = try LiveStack.make(prefix: "noguardiso", compose: ComposeFile(services: ["web": webService()]),
+                                          files: ["www/index.html": "x\n"], egress: false)
         let refusing = Docker.ComposeRuntime(
             engine: live.engine, home: live.home, environment: ProcessInfo.processInfo.environment,
             networkGuard: Docker.IPTablesNetworkGuard(executable: "/nonexistent/iptables"), stopTimeout: 1)
@@ -115,7 +117,13 @@ struct NetworkGuardTests {
         let permissive = Docker.ComposeRuntime(
             engine: live.engine, home: live.home, environment: ProcessInfo.processInfo.environment, policy: policy,
             networkGuard: Docker.IPTablesNetworkGuard(executable: "/nonexistent/iptables"), stopTimeout: 1)
-        try await withCleanup(live) {
+        try await withCleanup(live, isolated) {
+            // Guard off: a stack without egress would still leak one-way packets; refused.
+            let leaky = await stackError { try await permissive.up(isolated.stack) }
+            #expect(leaky?.code == .networkGuardUnavailable)
+            #expect(leaky?.message.contains("no route out") == true)
+            #expect(try await live.engine.containers(label: "lol.stack.name=\(isolated.name)", all: true).isEmpty)
+
             let error = await stackError { try await refusing.up(live.stack) }
             #expect(error?.code == .networkGuardUnavailable)
             #expect(!FileManager.default.fileExists(atPath: live.stack.runDirectory.path))

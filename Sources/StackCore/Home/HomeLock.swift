@@ -11,8 +11,18 @@ public final class HomeLock: Sendable {
     ///   - home: The home.
     ///   - timeout: How long to wait for another holder.
     /// - Throws: `home.locked` after the timeout, `io.failed` when the lock file cannot be opened.
-    public init(home: StackHome, timeout: Double = 30) throws {
-        let path = home.lockFile.path
+    public convenience init(home: StackHome, timeout: Double = 30) throws {
+        try self.init(lockFile: home.lockFile, timeout: timeout)
+    }
+
+    /// Takes an exclusive lock on any lock file (created 0600 when missing), waiting up to
+    /// `timeout` seconds: for host-wide resources shared by every home, such as the firewall.
+    /// - Parameters:
+    ///   - lockFile: The lock file.
+    ///   - timeout: How long to wait for another holder.
+    /// - Throws: `home.locked` after the timeout, `io.failed` when the file cannot be opened.
+    public init(lockFile: URL, timeout: Double = 30) throws {
+        let path = lockFile.path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw AtomicFile.ioError("open lock file", path) }
         let deadline = Date().addingTimeInterval(timeout)

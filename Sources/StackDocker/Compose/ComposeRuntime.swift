@@ -122,7 +122,7 @@ extension Docker {
             let rendered = HardenedRenderer().render(stack.plan, context: RenderContext(
                 bundleDirectory: stack.bundleDirectory.resolvingSymlinksInPath(),
                 volumesDirectory: stack.volumesDirectory))
-            try await guardNetworks()
+            try await guardNetworks(name, egress: stack.plan.egress)
             try await requireFreePorts(stack.plan)
             do {
                 try FileManager.default.createDirectory(at: stack.runDirectory, withIntermediateDirectories: true,
@@ -192,7 +192,7 @@ extension Docker {
 
         public func start(stackName: String) async throws {
             let file = try existingFile(stackName)
-            try await guardNetworks()
+            try await guardNetworks(stackName, egress: Self.egress(ofRendered: file))
             try await compose(stackName, file: file, ["start"])
         }
 
@@ -255,9 +255,29 @@ extension Docker {
         }
 
         /// Has the guard install its rules, unless the policy turned it off.
-        private func guardNetworks() async throws {
-            guard policy.hostFirewall == .required else { return }
+        /// Has the guard install its rules (the guard serialises itself across processes).
+        /// With the guard off, a stack without egress is refused: masquerade
+        /// off alone still lets its packets leave one-way (UDP, SYN, ICMP) with their private
+        /// source address; only the guard's DROP rules stop them.
+        private func guardNetworks(_ name: String, egress: Bool) async throws {
+            guard policy.hostFirewall == .required else {
+                if !egress {
+                    throw StackError(.networkGuardUnavailable,
+                                     "\(name) has no route out, which only the host firewall guard enforces, and isolation.hostFirewall is off",
+                                     hint: "turn the guard on (`stackctl config set isolation.hostFirewall required`, as root with iptables), or approve egress for this stack")
+                }
+                return
+            }
             try await networkGuard.ensure()
+        }
+
+        /// Whether a rendered stack may reach out: its network keeps IP masquerade.
+        static func egress(ofRendered file: URL) -> Bool {
+            guard let data = FileManager.default.contents(atPath: file.path),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let network = (object["networks"] as? [String: Any])?[HardenedRenderer.networkKey] as? [String: Any],
+                  let options = network["driver_opts"] as? [String: Any] else { return false }
+            return options[HardenedRenderer.masquerade] as? String != "false"
         }
 
         /// The detected (or fixed) Compose variant.

@@ -49,6 +49,12 @@ extension Docker {
         /// The network's key in the rendered file.
         public static let networkKey = "stack"
         static let masquerade = "com.docker.network.bridge.enable_ip_masquerade"
+        /// The DNS server a stack without egress is given: TEST-NET-1 (RFC 5737), which routes
+        /// nowhere. Docker's embedded resolver still answers the stack's own service names,
+        /// and forwards every other name here, from the container's namespace, where the host
+        /// firewall guard drops it; it never falls back to a resolver on the host's loopback,
+        /// which would answer from the host's namespace and open a two-way channel out.
+        public static let unroutableDNS = "192.0.2.1"
         static let bridgeNameOption = "com.docker.network.bridge.name"
 
         public init() {}
@@ -102,6 +108,7 @@ extension Docker {
                     out["network_mode"] = .string("service:\(other)")
                 case .stack:
                     out["networks"] = .array([.string(Self.networkKey)])
+                    if !plan.egress { out["dns"] = .array([.string(Self.unroutableDNS)]) }
                     if !service.ports.isEmpty {
                         out["ports"] = .array(service.ports.map { .string(Self.render($0)) })
                     }

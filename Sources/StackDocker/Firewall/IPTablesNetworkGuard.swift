@@ -43,7 +43,9 @@ extension Docker {
         private let executable: String?
         private let chain: String
         private let environment: [String: String]
-        private let serial = SerialGate()
+        /// One `ensure` at a time in this process, whichever instance runs it (the rules are the
+        /// host's): waiting callers suspend here rather than block a thread on the lock file.
+        private static let serial = SerialGate()
 
         /// Creates the guard.
         /// - Parameters:
@@ -59,8 +61,23 @@ extension Docker {
             self.environment = environment
         }
 
+        /// The host-wide lock file that makes check-then-insert one step across processes
+        /// (the rules are the host's, shared by every home and every `stackctl`).
+        public static let lockFile = URL(fileURLWithPath: FileManager.default.fileExists(atPath: "/run/lock")
+                                         ? "/run/lock/stack-desktop-guard.lock" : "/tmp/stack-desktop-guard.lock")
+
         public func ensure() async throws {
-            try await serial.run {
+            // In this process one caller at a time (the others suspend in `serial`); across
+            // processes, the host-wide lock file.
+            try await Self.serial.run {
+                let lock: HomeLock
+                do {
+                    lock = try HomeLock(lockFile: Self.lockFile)
+                } catch {
+                    throw StackError(.networkGuardUnavailable, "cannot take the firewall guard's lock \(Self.lockFile.path)",
+                                     hint: "run as root (the guard changes the host firewall)", cause: error)
+                }
+                defer { lock.unlock() }
                 for rule in Self.rules where try await !exists(rule) {
                     let result = try await iptables(["-I", chain] + rule.specification)
                     guard result.status == 0 else { throw unavailable(result, doing: "install “\(rule.description)”") }
