@@ -233,3 +233,20 @@ struct CurlPrivateCATests {
         #expect(response.body == Array("private".utf8))
     }
 }
+
+@Suite("a stalled download ends in bounded time (issue 12)", .serialized)
+struct StalledDownloadTests {
+    @Test("a server that stops sending: download.too_slow once under 1 KiB/s for 15 s, and no file is left")
+    func stalled() async throws {
+        let server = try await LocalHTTPServer.start()
+        defer { server.stop() }
+        let tmp = try TemporaryDirectory("stall")
+        let origin = "http://127.0.0.1:\(server.port)"
+        let downloader = BundleDownloader(http: CurlHTTPClient(), digester: RecordingDigester(),
+                                          policy: OriginPolicy(origins: [origin]), directory: tmp.url)
+        let error = await stackError { _ = try await downloader.download(origin + "/stall") }
+        #expect(error?.code == .downloadTooSlow, "\(String(describing: error))")
+        #expect(error?.message.contains("/stall") == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.url.path).isEmpty)
+    }
+}

@@ -39,6 +39,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif self.path == "/slow":
             time.sleep(30)
             self.reply(200, b"late")
+        elif self.path == "/stall":
+            # Headers and a few bytes, then nothing: a stalled download.
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            try:
+                self.wfile.write(b"x" * 10)
+                self.wfile.flush()
+                time.sleep(60)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
         elif self.path == "/redirect":
             self.reply(302, b"", {"Location": "/hello"})
         elif self.path in ("/lines", "/lines/forever"):

@@ -104,6 +104,10 @@ final class CurlTransfer {
         try easy.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "CURLOPT_REDIR_PROTOCOLS_STR")
         try easy.set(CURLOPT_FOLLOWLOCATION, 0, "CURLOPT_FOLLOWLOCATION")
         if let caFile { try easy.set(CURLOPT_CAINFO, caFile, "CURLOPT_CAINFO") }
+        if let stall = request.stall {
+            try easy.set(CURLOPT_LOW_SPEED_LIMIT, stall.bytesPerSecond, "CURLOPT_LOW_SPEED_LIMIT")
+            try easy.set(CURLOPT_LOW_SPEED_TIME, stall.seconds, "CURLOPT_LOW_SPEED_TIME")
+        }
         if request.timeout > 0, request.timeout.isFinite {
             let milliseconds = max(1, Int((request.timeout * 1000).rounded(.up)))
             try easy.set(CURLOPT_TIMEOUT_MS, milliseconds, "CURLOPT_TIMEOUT_MS")

@@ -29,7 +29,7 @@ public struct BundleDownloader: Sendable {
     ///   - maxBytes: The size cap.
     ///   - timeout: Seconds for the whole transfer.
     public init(http: some HTTPClient, digester: some Digester, policy: OriginPolicy, directory: URL,
-                maxBytes: Int64 = 512 << 20, timeout: Double = 300) {
+                maxBytes: Int64 = 512 << 20, timeout: Double = 0) {
         self.http = http
         self.digester = digester
         self.policy = policy
@@ -80,6 +80,7 @@ public struct BundleDownloader: Sendable {
         let accumulator: any DigestAccumulator
         let maxBytes: Int64
         let progress: @Sendable (Int64, Int64?) -> Void
+        let started = Date()
         var bytes: Int64 = 0
         var failure: (any Error)?
 
@@ -95,6 +96,15 @@ public struct BundleDownloader: Sendable {
             bytes += Int64(chunk.count)
             guard bytes <= maxBytes else {
                 failure = StackError(.downloadTooLarge, "the bundle is larger than \(maxBytes) bytes")
+                return false
+            }
+            // The time allowed grows with the size: a grace period, then at least the
+            // minimum rate on average. A slow drip that dodges the stall limit ends here.
+            let elapsed = Date().timeIntervalSince(started)
+            if elapsed > BundleDownloader.graceSeconds + Double(bytes) / Double(BundleDownloader.minimumAverageRate) {
+                failure = StackError(.downloadTooSlow,
+                                     "the bundle arrived at \(Int(Double(bytes) / elapsed / 1024)) KiB/s on average, under the \(BundleDownloader.minimumAverageRate / 1024) KiB/s a download must keep after \(Int(BundleDownloader.graceSeconds)) s",
+                                     hint: "the catalog's server or the network is too slow; try again later")
                 return false
             }
             do {
@@ -120,9 +130,15 @@ public struct BundleDownloader: Sendable {
         unlink(path)
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         let sink = Sink(handle: handle, accumulator: try digester.accumulator(), maxBytes: maxBytes, progress: progress)
-        let response = try await http.streamResponse(HTTPRequest(url: url, headers: [("Accept", "application/octet-stream")],
-                                                                 timeout: timeout)) { chunk in
-            sink.write(chunk)
+        let response: HTTPResponse
+        do {
+            response = try await http.streamResponse(HTTPRequest(url: url, headers: [("Accept", "application/octet-stream")],
+                                                                 timeout: timeout, stall: Self.stall)) { chunk in
+                sink.write(chunk)
+            }
+        } catch let error as StackError where error.code == .httpTimeout {
+            throw StackError(.downloadTooSlow, "\(url) stalled or ran out of time: \(error.message)",
+                             hint: "the catalog's server or the network is too slow; try again later")
         }
         if let failure = sink.failure { throw failure }
         if (300..<400).contains(response.status), let location = response.headers["location"] {
@@ -141,7 +157,19 @@ public struct BundleDownloader: Sendable {
     }
 }
 
+extension BundleDownloader {
+    /// A transfer that moves fewer than 1 KiB/s for 15 s in a row is given up.
+    public static let stall = (bytesPerSecond: 1_024, seconds: 15)
+    /// After this grace period a download must keep ``minimumAverageRate`` on average.
+    public static let graceSeconds: Double = 60
+    /// The average rate, in bytes per second, below which a download is given up after the
+    /// grace period (64 KiB/s: 512 MiB may take up to about 2.3 hours).
+    public static let minimumAverageRate = 64 << 10
+}
+
 extension StackError.Code {
+    /// The download stalled, or its average rate fell under the minimum.
+    public static let downloadTooSlow = Self("download.too_slow", exit: .failure)
     /// A download URL or redirect is not under an allowed catalog origin.
     public static let downloadForbidden = Self("download.forbidden_origin", exit: .policy)
     /// The download exceeded the size cap.

@@ -11,15 +11,20 @@ public struct HTTPRequest: Sendable {
     public var unixSocketPath: String?
     /// Give up after this many seconds overall.
     public var timeout: Double
+    /// Give up when fewer than `bytesPerSecond` arrive for `seconds` in a row (a stalled
+    /// transfer), whatever ``timeout`` allows.
+    public var stall: (bytesPerSecond: Int, seconds: Int)?
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [],
-                body: [UInt8] = [], unixSocketPath: String? = nil, timeout: Double = 30) {
+                body: [UInt8] = [], unixSocketPath: String? = nil, timeout: Double = 30,
+                stall: (bytesPerSecond: Int, seconds: Int)? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.unixSocketPath = unixSocketPath
         self.timeout = timeout
+        self.stall = stall
     }
 }
 
