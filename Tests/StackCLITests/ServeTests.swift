@@ -118,6 +118,36 @@ struct ServeTests {
         #expect(try await server.curl("/v1/stacks", headers: ["Authorization: Bearer \(still)", "Origin: \(origin)"]).status == 200)
     }
 
+    @Test("a full disk: a POST gets 507 io.no_space (never 401), and the state files stay valid")
+    func diskFull() async throws {
+        let tmp = try TemporaryDirectory("serve-full")
+        let mountPoint = tmp.path("small")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        let mounted = try await program("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint.path])
+        try #require(mounted.status == 0, "mount: \(mounted.stderr)")
+        defer { _ = try? ChildProcess.runBlocking("/bin/umount", ["-l", mountPoint.path]) }
+        let home = mountPoint.appendingPathComponent("home")
+        #expect(await stackctl(["--home", home.path, "init"]).status == 0)
+        let server = try LiveServer.start(home: home)
+        defer { server.stop() }
+        let secret = home.appendingPathComponent("secrets/api.secret")
+        let body = #"{"bundle_url": "https://stack.lol/b/x.stack", "sha256": "\#(String(repeating: "a", count: 64))"}"#
+        // One request while there is room, so the replay ledger exists and holds a line.
+        let first = try await pyjwt(secretFile: secret, scope: "stacks:run", body: body)
+        _ = try await server.curl("/v1/stacks", method: "POST", headers: ["Authorization: Bearer \(first)", "Content-Type: application/json"], body: body)
+        // Fill the disk.
+        _ = try await program("/bin/dd", ["if=/dev/zero", "of=\(mountPoint.appendingPathComponent("filler").path)", "bs=64k", "count=100"])
+        let token = try await pyjwt(secretFile: secret, scope: "stacks:run", body: body)
+        let full = try await server.curl("/v1/stacks", method: "POST", headers: ["Authorization: Bearer \(token)", "Content-Type: application/json"], body: body)
+        #expect(full.status == 507, "\(full.headers)\n\(full.body)")
+        #expect(full.body.contains("io.no_space"), "\(full.body)")
+        // The state documents still parse.
+        for name in try FileManager.default.contentsOfDirectory(atPath: home.appendingPathComponent("state").path) where name.hasSuffix(".json") {
+            let data = try Data(contentsOf: home.appendingPathComponent("state/\(name)"))
+            #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "\(name) is corrupt")
+        }
+    }
+
     @Test("gate: Host, Origin, CORS preflights, tokens from PyJWT, scopes, replay, body and header caps, security headers")
     func gate() async throws {
         let signed = try await SignedHome.make("serve-gate")

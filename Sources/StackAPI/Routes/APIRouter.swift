@@ -185,6 +185,11 @@ public struct APIRouter: Sendable {
                                                       body: request.body.isEmpty ? nil : request.body))
         } catch {
             let failure = StackError.wrap(error)
+            // Only an authentication failure is a 401/403; the gate failing to record a
+            // token (a full disk) is the server's problem, never the caller's.
+            guard failure.exitStatus == .authentication else {
+                return .error(Self.status(for: failure), failure.code.rawValue, failure.message)
+            }
             return .error(failure.code.rawValue == "auth.scope" ? 403 : 401, failure.code.rawValue, failure.message)
         }
         do {
@@ -214,6 +219,7 @@ public struct APIRouter: Sendable {
         case "download.forbidden_origin": 403
         case "stack.not_found", "approval.not_found": 404
         case "stack.exists": 409
+        case "io.no_space": 507
         default:
             switch error.exitStatus {
             case .runtime: 503

@@ -20,6 +20,8 @@ extension StackError.Code {
     public static let homeUnsafe = Self("home.unsafe", exit: .failure)
     /// Another process holds the home lock for too long.
     public static let homeLocked = Self("home.locked", exit: .failure)
+    /// The disk that holds the home is full (or the user's quota is used up).
+    public static let ioNoSpace = Self("io.no_space", exit: .failure)
     /// The home has not been initialised.
     public static let homeNotInitialized = Self("home.not_initialized", exit: .failure)
     /// A setting is unknown or has the wrong type.

@@ -54,6 +54,11 @@ public enum AtomicFile {
 
     /// An `io.failed` error for `action` on `path`, with `errno`'s text.
     public static func ioError(_ action: String, _ path: String) -> StackError {
-        StackError(.ioFailed, "cannot \(action) \(path): \(String(cString: strerror(errno)))")
+        let code = errno
+        if code == ENOSPC || code == EDQUOT {
+            return StackError(.ioNoSpace, "cannot \(action) \(path): \(String(cString: strerror(code)))",
+                              hint: "free some space on the disk that holds the home, then try again")
+        }
+        return StackError(.ioFailed, "cannot \(action) \(path): \(String(cString: strerror(code)))")
     }
 }
