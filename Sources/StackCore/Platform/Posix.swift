@@ -125,4 +125,10 @@ package enum Posix {
         #endif
         return (UInt64(info.st_ino), Int64(info.st_size), Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec))
     }
+
+    /// Sends small writes at once on a TCP socket (`TCP_NODELAY`: no Nagle delay).
+    package static func setNoDelay(_ fd: Int32) {
+        var on: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+    }
 }
