@@ -352,3 +352,86 @@ struct UnsafeHomeTests {
 private func permissions(of url: URL) throws -> Int {
     ((try FileManager.default.attributesOfItem(atPath: url.path))[.posixPermissions] as? Int ?? 0) & 0o7777
 }
+
+/// SIGKILL mid-unpack (issue 12, faults): what the killed process staged is removed by the
+/// next command, and a live process's staging is never touched.
+@Suite("staging left by a killed process", .serialized)
+struct AbandonedStagingTests {
+    /// A signed bundle big enough that unpacking it takes a while.
+    static func bigBundle(_ signed: SignedHome) async throws -> URL {
+        let source = signed.tmp.path("big")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try Data("name: hello-web\nversion: 1.2.0\nflavor: compose\n".utf8).write(to: source.appendingPathComponent("stack.yaml"))
+        try Data("services:\n  web: {image: \"stacktest/busybox:1\", user: \"1000\"}\n".utf8)
+            .write(to: source.appendingPathComponent("compose.yaml"))
+        for i in 0..<4 {
+            _ = try await program("/bin/dd", ["if=/dev/urandom", "of=\(source.appendingPathComponent("blob\(i)").path)",
+                                              "bs=1M", "count=40"])
+        }
+        let output = signed.tmp.path("big.stack")
+        #expect(await signed.run(["bundle", "create", source.path, "-o", output.path]).status == 0)
+        try signed.sign(output)
+        return output
+    }
+
+    /// Starts the real binary, waits until a staging directory with content appears in
+    /// `directory`, and kills it with SIGKILL.
+    static func killDuringUnpack(_ arguments: [String], home: URL, watching directory: URL) throws -> Bool {
+        let process = Process()
+        process.executableURL = stackctlBinary()
+        process.arguments = ["--home", home.path] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = false
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && process.isRunning {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            if let staging = names.first(where: { $0.hasPrefix(".stack-staging-") }),
+               let inside = try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(staging).path),
+               inside.contains(where: { $0.hasPrefix("blob") }) {
+                seen = true
+                break
+            }
+            usleep(2_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return seen
+    }
+
+    static func staging(in directory: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasPrefix(".stack-staging-") }
+    }
+
+    @Test("run killed while unpacking into the home: the next command removes the staging; unpack -o killed: the next unpack beside it does")
+    func recovered() async throws {
+        let signed = try await SignedHome.make("killed")
+        let bundle = try await Self.bigBundle(signed)
+        let tmpDir = signed.home.appendingPathComponent("tmp")
+        let killed = try await onOwnThread {
+            try Self.killDuringUnpack(["run", "--yes", bundle.path], home: signed.home, watching: tmpDir)
+        }
+        #expect(killed, "the run was not caught mid-unpack")
+        #expect(!Self.staging(in: tmpDir).isEmpty, "a killed unpack leaves staging (the case this recovers)")
+        // A live process's staging is left alone.
+        let live = tmpDir.appendingPathComponent(".stack-staging-\(getpid())-keepme")
+        try FileManager.default.createDirectory(at: live, withIntermediateDirectories: true)
+        #expect(await signed.run(["ps"]).status == 0)
+        #expect(Self.staging(in: tmpDir) == [live.lastPathComponent])
+        try FileManager.default.removeItem(at: live)
+
+        let parent = signed.tmp.path("out")
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        let target = parent.appendingPathComponent("unpacked")
+        let killedUnpack = try await onOwnThread {
+            try Self.killDuringUnpack(["bundle", "unpack", bundle.path, "-o", target.path], home: signed.home, watching: parent)
+        }
+        #expect(killedUnpack)
+        #expect(!Self.staging(in: parent).isEmpty)
+        let again = await signed.run(["bundle", "unpack", bundle.path, "-o", target.path])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(Self.staging(in: parent).isEmpty)
+        #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent("stack.yaml").path))
+    }
+}

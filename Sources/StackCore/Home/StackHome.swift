@@ -106,6 +106,8 @@ public struct StackHome: Sendable, Hashable {
                              hint: "run `stackctl init` (or pass --home DIR)")
         }
         try requireSafe()
+        // Recovery: what a killed install left in tmp/ goes before anything else runs.
+        BundleWorkflow.removeAbandonedStaging(in: tmpDirectory)
     }
 
     /// The paths whose safety decides what runs: the home itself, the trusted keys, the

@@ -156,6 +156,8 @@ public struct BundleWorkflow: Sendable {
         guard fm.fileExists(atPath: parent, isDirectory: &isDir), isDir.boolValue else {
             throw StackError(.fileNotFound, "the parent directory \(parent) does not exist")
         }
+        // Staging a killed process left beside this destination goes first.
+        Self.removeAbandonedStaging(in: URL(fileURLWithPath: parent))
         let staging = try makeStagingDirectory(in: parent)
         do {
             let listing = try format.extract(bundle, into: URL(fileURLWithPath: staging), limits: limits)
@@ -188,6 +190,30 @@ public struct BundleWorkflow: Sendable {
         let compose = try decoder.decodeCompose(try readDocument(directory.path, manifest.compose),
                                                 path: manifest.compose, interpolation: interpolation)
         return (manifest, compose, interpolation)
+    }
+
+    /// The name prefix of staging directories: `.stack-staging-<pid>-XXXXXX`.
+    public static let stagingPrefix = ".stack-staging-"
+
+    /// Removes the staging directories in `directory` whose process no longer runs (a
+    /// `SIGKILL` mid-unpack leaves one behind; nothing else ever would). Staging of a live
+    /// process, and names without a pid, are left alone.
+    /// - Parameter directory: Where staging may have been made (the home's `tmp/`, or the
+    ///   parent of an `unpack -o` target).
+    /// - Returns: The directories removed.
+    @discardableResult
+    public static func removeAbandonedStaging(in directory: URL) -> [URL] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+        var removed: [URL] = []
+        for name in names where name.hasPrefix(stagingPrefix) {
+            let rest = name.dropFirst(stagingPrefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0 else { continue }
+            // kill(pid, 0): 0 or EPERM means the process exists.
+            if kill(pid, 0) == 0 || errno == EPERM { continue }
+            let url = directory.appendingPathComponent(name)
+            if (try? StagedBundle.removeTree(url)) != nil { removed.append(url) }
+        }
+        return removed
     }
 
     static func mayBeDocument(_ path: String) -> Bool {
@@ -230,7 +256,9 @@ public struct BundleWorkflow: Sendable {
     }
 
     private func makeStagingDirectory(in parent: String) throws -> String {
-        var template = Array((parent + "/.stack-staging-XXXXXX").utf8CString)
+        // The pid in the name says whose it is: ``removeAbandonedStaging(in:)`` removes only
+        // staging whose process is gone.
+        var template = Array((parent + "/\(Self.stagingPrefix)\(getpid())-XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard made != nil else { throw AtomicFile.ioError("create a staging directory in", parent) }
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
