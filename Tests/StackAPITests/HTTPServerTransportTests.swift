@@ -152,7 +152,7 @@ struct HTTPServerTransportTests {
     func events() throws {
         let (stream, continuation) = AsyncStream.makeStream(of: APIEvent.self)
         let server = HTTPServer(configuration: .init(port: 0), tls: nil) { _ in
-            APIResponse(status: 200, headers: [("Content-Type", "text/event-stream")], body: .events(stream))
+            APIResponse(status: 200, headers: [("Content-Type", "text/event-stream")], body: .events(EventStream(events: stream)))
         }
         try server.start()
         defer { server.stop() }
@@ -161,6 +161,44 @@ struct HTTPServerTransportTests {
         #expect(client.read(until: "stream open").contains("Transfer-Encoding: chunked"))
         continuation.yield(APIEvent(type: "operation", json: "{\"id\":\"x\"}"))
         #expect(client.read(until: "data:").contains("event: operation\ndata: {\"id\":\"x\"}"))
+    }
+
+    @Test("an event stream ends at its closing time (its token's expiry) and gives its place back")
+    func eventsClose() throws {
+        let (stream, _) = AsyncStream.makeStream(of: APIEvent.self)
+        let closed = LockedBox(0)
+        let server = HTTPServer(configuration: .init(port: 0), tls: nil) { _ in
+            APIResponse(status: 200, headers: [("Content-Type", "text/event-stream")],
+                        body: .events(EventStream(events: stream, closesAt: Date().addingTimeInterval(1),
+                                                  onClose: { closed.withLock { $0 += 1 } })))
+        }
+        try server.start()
+        defer { server.stop() }
+        let client = try RawClient(port: server.port)
+        client.send("GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        // The server ends the stream (the terminating chunk) although the client stays.
+        let all = client.read(until: "0\r\n\r\n")
+        #expect(all.contains("the token expired"), "\(all)")
+        #expect(all.hasSuffix("0\r\n\r\n"))
+        var waited = 0
+        while closed.withLock({ $0 }) == 0 && waited < 200 { usleep(10_000); waited += 1 }
+        #expect(closed.withLock { $0 } == 1)
+    }
+
+    @Test("event stream places: at most N per token and M in all; a place comes back when its stream ends")
+    func limiter() {
+        let limiter = EventStreamLimiter(perToken: 2, total: 3)
+        let a1 = limiter.acquire("a"), a2 = limiter.acquire("a")
+        #expect(a1 != nil && a2 != nil)
+        #expect(limiter.acquire("a") == nil, "per token")
+        let b1 = limiter.acquire("b")
+        #expect(b1 != nil)
+        #expect(limiter.acquire("c") == nil, "in all")
+        a1?()
+        a1?()   // giving a place back twice gives it back once
+        #expect(limiter.count == 2)
+        #expect(limiter.acquire("c") != nil)
+        #expect(limiter.acquire("a") == nil, "the server is full again")
     }
 
     @Test("only loopback addresses are accepted", arguments: ["0.0.0.0", "::", "192.168.1.2", "10.0.0.1", "localhost", "example.com"])

@@ -50,12 +50,28 @@ public struct APIRequest: Sendable {
     }
 }
 
+/// A stream of server-sent events, with when it must end and what to do then.
+public struct EventStream: Sendable {
+    /// The events.
+    public var events: AsyncStream<APIEvent>
+    /// When the stream is closed whatever happens (the token's expiry), if ever.
+    public var closesAt: Date?
+    /// Called once when the stream ends, for whatever reason.
+    public var onClose: @Sendable () -> Void
+
+    public init(events: AsyncStream<APIEvent>, closesAt: Date? = nil, onClose: @escaping @Sendable () -> Void = {}) {
+        self.events = events
+        self.closesAt = closesAt
+        self.onClose = onClose
+    }
+}
+
 /// A response: a whole body, or a stream of server-sent events.
 public struct APIResponse: Sendable {
     public enum Body: Sendable {
         case bytes([UInt8])
-        /// Server-sent events until the client goes away.
-        case events(AsyncStream<APIEvent>)
+        /// Server-sent events until the client goes away or the stream's end comes.
+        case events(EventStream)
     }
     public var status: Int
     public var headers: [(String, String)]
@@ -96,6 +112,7 @@ public struct APIRouter: Sendable {
     private let install: InstallService
     private let runner: StackRunner
     private let operations: OperationStore
+    private let streams: EventStreamLimiter
     private let logger: Logger?
 
     /// Creates the router.
@@ -106,9 +123,12 @@ public struct APIRouter: Sendable {
     ///   - install: Starts operations.
     ///   - runner: Stack lifecycle.
     ///   - operations: The operation store.
+    ///   - streams: The caps on event streams (share one across routers of one server).
     ///   - logger: Optional logger.
     public init(port: Int, origins: OriginPolicy, verifier: some TokenVerifier, install: InstallService,
-                runner: StackRunner, operations: OperationStore, logger: Logger? = nil) {
+                runner: StackRunner, operations: OperationStore, streams: EventStreamLimiter = EventStreamLimiter(),
+                logger: Logger? = nil) {
+        self.streams = streams
         self.port = port
         self.origins = origins
         self.verifier = verifier
@@ -164,8 +184,9 @@ public struct APIRouter: Sendable {
         case ("GET", let parts) where parts.count == 2 && parts[0] == "operations":
             route = ("stacks:read", { try await operation(parts[1]) })
         case ("GET", ["events"]):
-            route = ("stacks:read", { APIResponse(status: 200, headers: [("Content-Type", "text/event-stream")],
-                                                  body: .events(await operations.subscribe())) })
+            // Answered below, once the token is known: streams are capped per token and
+            // close when the token expires.
+            route = ("stacks:read", { APIResponse(status: 500) })
         case (_, let parts):
             guard let allowed = Self.allowedMethods(parts) else {
                 return .error(404, "request.not_found", "no route for \(request.method) \(path)")
@@ -179,10 +200,11 @@ public struct APIRouter: Sendable {
               request.count("authorization") == 1 else {
             return .error(401, "auth.missing", "an Authorization: Bearer token is required")
         }
+        let claims: TokenClaims
         do {
-            _ = try verifier.verify(String(authorization.dropFirst(7)),
-                                    for: TokenRequest(method: request.method, requiredScope: route.scope,
-                                                      body: request.body.isEmpty ? nil : request.body))
+            claims = try verifier.verify(String(authorization.dropFirst(7)),
+                                         for: TokenRequest(method: request.method, requiredScope: route.scope,
+                                                           body: request.body.isEmpty ? nil : request.body))
         } catch {
             let failure = StackError.wrap(error)
             // Only an authentication failure is a 401/403; the gate failing to record a
@@ -191,6 +213,17 @@ public struct APIRouter: Sendable {
                 return .error(Self.status(for: failure), failure.code.rawValue, failure.message)
             }
             return .error(failure.code.rawValue == "auth.scope" ? 403 : 401, failure.code.rawValue, failure.message)
+        }
+        if request.method == "GET" && path == "/v1/events" {
+            guard let release = streams.acquire(claims.id) else {
+                var response = APIResponse.error(429, "events.limit",
+                                                 "too many event streams (at most \(streams.perToken) per token, \(streams.total) in all)")
+                response.headers.append(("Retry-After", "5"))
+                return response
+            }
+            return APIResponse(status: 200, headers: [("Content-Type", "text/event-stream")],
+                               body: .events(EventStream(events: await operations.subscribe(), closesAt: claims.expiresAt,
+                                                         onClose: release)))
         }
         do {
             return try await route.run()

@@ -288,8 +288,8 @@ public final class HTTPServer: Sendable {
                 return
             case .request(let request, let keepAlive):
                 let response = respond(request)
-                if case .events(let events) = response.body {
-                    streamEvents(response, events, to: connection)
+                if case .events(let stream) = response.body {
+                    streamEvents(response, stream, to: connection)
                     return
                 }
                 guard write(response, to: connection, keepAlive: keepAlive), keepAlive,
@@ -511,7 +511,9 @@ public final class HTTPServer: Sendable {
 
     /// Writes a server-sent event stream with chunked encoding until the client goes away
     /// or the server stops; a comment every 15 s keeps idle proxies and the client honest.
-    private func streamEvents(_ response: APIResponse, _ events: AsyncStream<APIEvent>, to connection: any ByteStream) {
+    private func streamEvents(_ response: APIResponse, _ stream: EventStream, to connection: any ByteStream) {
+        defer { stream.onClose() }
+        let events = stream.events
         let start = head(response, extra: [("Transfer-Encoding", "chunked"), ("Connection", "close")])
         guard Array(start.utf8).withUnsafeBytes({ connection.write($0) }) else { return }
         let queue = LockedBox([APIEvent]())
@@ -530,7 +532,17 @@ public final class HTTPServer: Sendable {
         }
         guard chunk(": stream open\n\n") else { return }
         while !state.withLock({ $0.stopped }) {
-            let signalled = ready.wait(timeout: .now() + 15) == .success
+            // The stream ends when its token expires: wait no longer than that.
+            var wait = 15.0
+            if let end = stream.closesAt {
+                let left = end.timeIntervalSinceNow
+                if left <= 0 {
+                    _ = chunk(": the token expired; open a new stream with a fresh token\n\n")
+                    break
+                }
+                wait = min(wait, left)
+            }
+            let signalled = ready.wait(timeout: .now() + wait) == .success
             let batch = queue.withLock { q -> [APIEvent] in defer { q.removeAll() }; return q }
             if !signalled && batch.isEmpty {
                 guard chunk(": keep-alive\n\n") else { return }

@@ -57,8 +57,10 @@ enum ServeCommand {
         // Everything that depends on config.json is built by one function and built again
         // when the file changes, so `config set` takes effect without a restart (the port
         // and the listening address excepted).
+        let streams = EventStreamLimiter()
         let build = { @Sendable (config: StackConfig, port: Int) throws -> APIRouter in
-            try router(invocation, config: config, port: port, secret: secret, operations: operations, prompter: prompter)
+            try router(invocation, config: config, port: port, secret: secret, operations: operations, prompter: prompter,
+                       streams: streams)
         }
         // The router needs the bound port for the Host check; bind first, then route.
         let routerBox = LockedBox<(router: APIRouter, stamp: ConfigStamp)?>(nil)
@@ -106,7 +108,8 @@ enum ServeCommand {
 
     /// The router and what it needs, from one configuration.
     static func router(_ invocation: Invocation, config: StackConfig, port: Int, secret: SharedSecret,
-                       operations: OperationStore, prompter: any ApprovalPrompter) throws -> APIRouter {
+                       operations: OperationStore, prompter: any ApprovalPrompter,
+                       streams: EventStreamLimiter) throws -> APIRouter {
         let home = try invocation.initializedHome()
         var keys: [JWTVerificationKey] = [.hs256(secret)]
         if !config.api.websitePublicKey.isEmpty {
@@ -129,7 +132,7 @@ enum ServeCommand {
         let install = InstallService(operations: operations, downloader: downloader, installer: installer, policy: origins,
                                      notifier: notifier)
         return APIRouter(port: port, origins: origins, verifier: verifier, install: install, runner: runner,
-                         operations: operations)
+                         operations: operations, streams: streams)
     }
 
     struct CertReport: Encodable {
