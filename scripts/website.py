@@ -3,19 +3,23 @@
 API tokens on the server side with PyJWT, and verifies Stack Desktop's callbacks.
 
     website.py serve PORT DIR SECRET_FILE ISSUER    # prints the bound port, records DIR/callbacks.jsonl
-    website.py token SECRET_FILE ISSUER SCOPE [BODY_FILE]
+    website.py token SECRET_FILE ISSUER SCOPE [BODY_FILE] [METHOD PATH]   # METHOD PATH: htm/htu, needed for stacks:manage
 """
 import hashlib, http.server, json, sys, time, uuid
 import jwt
 
 
-def token(secret_file, issuer, scope, body_file=None):
+def token(secret_file, issuer, scope, body_file=None, method=None, path=None):
     secret = open(secret_file).read().strip()
     now = int(time.time())
     claims = {"iss": issuer, "aud": "stack-desktop", "iat": now, "exp": now + 120,
               "jti": str(uuid.uuid4()), "scope": scope}
     if body_file:
         claims["body_sha256"] = hashlib.sha256(open(body_file, "rb").read()).hexdigest()
+    if method and path:
+        # Bound to one request (DPoP-style htm/htu); stacks:manage tokens need it.
+        claims["htm"] = method
+        claims["htu"] = path
     return jwt.encode(claims, secret, algorithm="HS256", headers={"typ": "stack+jwt"})
 
 

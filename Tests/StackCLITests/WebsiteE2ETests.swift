@@ -113,9 +113,19 @@ struct WebsiteE2ETests {
         #expect(((callback["body"] as? [String: Any])?["operation"] as? [String: Any])?["state"] as? String == "running")
 
         // The website stops and removes the stack through the API.
-        let manage = try await pyjwt(secretFile: secretFile, scope: "stacks:manage")
+        // stacks:manage tokens are bound to their one request (htm/htu): the stop token cannot purge.
+        let manage = try await pyjwt(secretFile: secretFile, scope: "stacks:manage",
+                                     payloadOverrides: "\"htm\": \"POST\", \"htu\": \"/v1/stacks/\(name)/stop\"")
         #expect(try await server.curl("/v1/stacks/\(name)/stop", method: "POST", headers: ["Authorization: Bearer \(manage)"]).status == 200)
-        let manage2 = try await pyjwt(secretFile: secretFile, scope: "stacks:manage")
+        let reused = try await pyjwt(secretFile: secretFile, scope: "stacks:manage",
+                                     payloadOverrides: "\"htm\": \"POST\", \"htu\": \"/v1/stacks/\(name)/stop\"")
+        let purgeWithStop = try await server.curl("/v1/stacks/\(name)?purge=true", method: "DELETE", headers: ["Authorization: Bearer \(reused)"])
+        #expect(purgeWithStop.status == 401 && purgeWithStop.body.contains("auth.unbound"), "\(purgeWithStop.body)")
+        let unbound = try await pyjwt(secretFile: secretFile, scope: "stacks:manage")
+        let bare = try await server.curl("/v1/stacks/\(name)?purge=true", method: "DELETE", headers: ["Authorization: Bearer \(unbound)"])
+        #expect(bare.status == 401 && bare.body.contains("auth.unbound"), "\(bare.body)")
+        let manage2 = try await pyjwt(secretFile: secretFile, scope: "stacks:manage",
+                                      payloadOverrides: "\"htm\": \"DELETE\", \"htu\": \"/v1/stacks/\(name)?purge=true\"")
         #expect(try await server.curl("/v1/stacks/\(name)?purge=true", method: "DELETE", headers: ["Authorization: Bearer \(manage2)"]).status == 200)
         #expect(try await RunCommandTests.containers(name).isEmpty)
     }

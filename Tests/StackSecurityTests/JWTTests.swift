@@ -508,11 +508,32 @@ struct JWTTests {
     @Test("a rejected token does not use up its jti")
     func rejectionKeepsJTI() throws {
         let verifier = try Self.verifier()
-        let request = TokenRequest(method: "POST", requiredScope: "stacks:manage")
+        let request = TokenRequest(method: "POST", requiredScope: "stacks:manage", target: "/v1/stacks/web/stop")
         let weak = try Forge.token(payload: Claims.standard(jti: "k").json)
         #expect(verificationError { try verifier.verify(weak, for: request) }?.code == .authScope)
-        let strong = try Forge.token(payload: Claims.standard(jti: "k").with("scope", #""stacks:manage""#).json)
+        let strong = try Forge.token(payload: Claims.standard(jti: "k").with("scope", #""stacks:manage""#)
+            .appending("htm", #""POST""#).appending("htu", #""/v1/stacks/web/stop""#).json)
         #expect(try verifier.verify(strong, for: request).id == "k")
+    }
+
+    @Test("htm/htu bind a token to one request; stacks:manage needs both", arguments: [
+        ("no htm/htu for stacks:manage", nil, nil, "POST", "/v1/stacks/web/stop", "auth.unbound"),
+        ("htm only", "POST", nil, "POST", "/v1/stacks/web/stop", "auth.unbound"),
+        ("another method", "POST", "/v1/stacks/web", "DELETE", "/v1/stacks/web", "auth.unbound"),
+        ("another path", "POST", "/v1/stacks/web/stop", "POST", "/v1/stacks/db/stop", "auth.unbound"),
+        ("a stop token used to purge", "DELETE", "/v1/stacks/web", "DELETE", "/v1/stacks/web?purge=true", "auth.unbound"),
+        ("the request named as a path", "DELETE", "/v1/stacks/web?purge=true", "DELETE", "/v1/stacks/web?purge=true", nil),
+        ("the request named as a URL", "post", "https://127.0.0.1:47100/v1/stacks/web/stop", "POST", "/v1/stacks/web/stop", nil),
+    ] as [(String, String?, String?, String, String, String?)])
+    func requestBinding(_ name: String, _ htm: String?, _ htu: String?, _ method: String, _ target: String, _ code: String?) throws {
+        let verifier = try Self.verifier()
+        var claims = Claims.standard(jti: UUID().uuidString).with("scope", #""stacks:manage""#)
+        if let htm { claims = claims.appending("htm", "\"\(htm)\"") }
+        if let htu { claims = claims.appending("htu", "\"\(htu)\"") }
+        let token = try Forge.token(payload: claims.json)
+        let request = TokenRequest(method: method, requiredScope: "stacks:manage", target: target)
+        let error = verificationError { try verifier.verify(token, for: request) }
+        #expect(error?.code.rawValue == code, "\(name): \(String(describing: error))")
     }
 
     @Test("the persistent replay cache survives a restart (state/jti.json, 0600)")

@@ -204,7 +204,8 @@ public struct APIRouter: Sendable {
         do {
             claims = try verifier.verify(String(authorization.dropFirst(7)),
                                          for: TokenRequest(method: request.method, requiredScope: route.scope,
-                                                           body: request.body.isEmpty ? nil : request.body))
+                                                           body: request.body.isEmpty ? nil : request.body,
+                                                           target: request.target))
         } catch {
             let failure = StackError.wrap(error)
             // Only an authentication failure is a 401/403; the gate failing to record a

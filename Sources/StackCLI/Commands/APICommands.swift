@@ -11,9 +11,11 @@ enum APICommands {
     static let mint = CommandSpec(
         path: ["token", "mint"],
         abstract: "Mint a token for the local API, signed with the shared secret.",
-        discussion: "Mint tokens on the catalog's server, never in page JavaScript; this command is for development and tests. The token lives 300 s; give --body FILE for requests with a body (its SHA-256 becomes body_sha256).",
+        discussion: "Mint tokens on the catalog's server, never in page JavaScript; this command is for development and tests. The token lives 300 s; give --body FILE for requests with a body (its SHA-256 becomes body_sha256). A stacks:manage token names its one request: --method and --path (path and query, e.g. '/v1/stacks/web?purge=true').",
         options: [OptionSpec("scope", value: "scopes", help: "Space-separated scopes: stacks:read stacks:run stacks:manage."),
                   OptionSpec("body", value: "file", help: "The exact request body the token is for."),
+                  OptionSpec("method", value: "method", help: "Bind the token to this HTTP method (htm)."),
+                  OptionSpec("path", value: "path", help: "Bind the token to this path and query (htu)."),
                   OptionSpec("lifetime", value: "seconds", help: "Lifetime, at most 300 (default 300).")],
         run: runMint)
     static let secretShow = CommandSpec(path: ["secret", "show"], abstract: "Print the shared secret (keep it private).", run: runSecretShow)
@@ -44,8 +46,21 @@ enum APICommands {
         }
         let lifetime = Int(invocation.option("lifetime") ?? "300") ?? -1
         guard (1...300).contains(lifetime) else { throw StackError(.usage, "--lifetime must be 1 to 300 seconds") }
-        let claims = try StandardClaims.make(issuer: config.catalog.issuer, audience: JWTPolicy.apiAudience, scopes: scopes,
+        var claims = try StandardClaims.make(issuer: config.catalog.issuer, audience: JWTPolicy.apiAudience, scopes: scopes,
                                              lifetime: lifetime, now: Date(), body: body)
+        let method = invocation.option("method"), path = invocation.option("path")
+        guard (method == nil) == (path == nil) else {
+            throw StackError(.usage, "--method and --path go together (they bind the token to one request)")
+        }
+        if scopes.contains("stacks:manage"), method == nil {
+            throw StackError(.usage, "a stacks:manage token must name its request: add --method and --path",
+                             hint: "for example --method POST --path /v1/stacks/web/stop")
+        }
+        if let method, let path {
+            guard path.hasPrefix("/") else { throw StackError(.usage, "--path starts with /, as /v1/stacks/web/stop") }
+            claims["htm"] = .string(method.uppercased())
+            claims["htu"] = .string(path)
+        }
         let token = try HS256TokenSigner(secret: secret).sign(claims: claims, type: JWTPolicy.apiType)
         struct Report: Encodable { let token: String }
         invocation.emit(Report(token: token), text: token + "\n")

@@ -38,6 +38,9 @@ extension StackError.Code {
     public static let authScope = Self("auth.scope", exit: .authentication)
     /// `body_sha256` is missing for a request with a body, or differs from the body's hash.
     public static let authBodyHash = Self("auth.body_hash", exit: .authentication)
+    /// The token is not bound to this request (`htm`/`htu`), or a `stacks:manage` token
+    /// does not name its request.
+    public static let authUnbound = Self("auth.unbound", exit: .authentication)
     /// The token's `jti` was already used by a non-GET request.
     public static let authReplay = Self("auth.replay", exit: .authentication)
     /// The replay cache is full of unexpired ids; the request is refused rather than

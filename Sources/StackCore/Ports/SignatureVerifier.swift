@@ -36,16 +36,21 @@ public struct TokenRequest: Sendable, Hashable {
     public var requiredScope: String?
     /// The exact request body bytes; `nil` (or empty) when there is no body.
     public var body: [UInt8]?
+    /// The request target: path and query as sent (`/v1/stacks/web?purge=true`), which an
+    /// `htu` claim must name; `nil` when not known.
+    public var target: String?
 
     /// Creates a request description.
     /// - Parameters:
     ///   - method: The HTTP method.
     ///   - requiredScope: The scope the route needs, if any.
     ///   - body: The exact body bytes, if any.
-    public init(method: String, requiredScope: String? = nil, body: [UInt8]? = nil) {
+    ///   - target: The path and query, if known.
+    public init(method: String, requiredScope: String? = nil, body: [UInt8]? = nil, target: String? = nil) {
         self.method = method
         self.requiredScope = requiredScope
         self.body = body
+        self.target = target
     }
 
     /// Whether a token may be used again for this request (`GET` only, DESIGN §6).

@@ -258,6 +258,39 @@ public struct JWTVerifier: TokenVerifier {
         } else if !body.isEmpty {
             throw StackError(.authBodyHash, "the request has a body but the token has no body_sha256")
         }
+        try checkRequestBinding(claims, request: request)
+    }
+
+    /// `htm` and `htu` (as in DPoP, RFC 9449) bind a token to one request: its method, and
+    /// its path with the query (a `stacks:manage` token for `DELETE /v1/stacks/web` cannot
+    /// purge, `DELETE /v1/stacks/web?purge=true`, nor stop). `htu` may be the path or the
+    /// whole URL; only its path and query are compared. Both are required for
+    /// `stacks:manage`; for other scopes they are checked when present.
+    private func checkRequestBinding(_ claims: TokenClaims, request: TokenRequest) throws {
+        let htm = claims.all["htm"]
+        let htu = claims.all["htu"]
+        if let scope = request.requiredScope, same(scope, "stacks:manage"), htm == nil || htu == nil {
+            throw StackError(.authUnbound, "a stacks:manage token must name its request in htm (the method) and htu (the path)",
+                             hint: "mint one per request: htm \(request.method.uppercased()), htu \(request.target ?? "the request's path")")
+        }
+        if let htm {
+            guard let method = htm.stringValue, same(method.uppercased(), request.method.uppercased()) else {
+                throw StackError(.authUnbound, "the token is for another method (htm)")
+            }
+        }
+        if let htu {
+            guard let text = htu.stringValue, let target = request.target else {
+                throw StackError(.authUnbound, "the token's htu cannot be checked")
+            }
+            var claimed = text
+            if let scheme = claimed.range(of: "://") {
+                let afterHost = claimed[scheme.upperBound...]
+                claimed = afterHost.firstIndex(of: "/").map { String(afterHost[$0...]) } ?? "/"
+            }
+            guard same(claimed, target) else {
+                throw StackError(.authUnbound, "the token is for another request (htu names \(claimed))")
+            }
+        }
     }
 }
 
