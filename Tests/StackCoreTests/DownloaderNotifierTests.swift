@@ -134,13 +134,17 @@ struct DownloaderNotifierTests {
         #expect(tmp.snapshot().isEmpty)
     }
 
-    @Test("a transport error from the client is passed through")
+    @Test("a transport timeout (a stall) is download.too_slow naming the URL; other transport errors pass through")
     func transportError() async throws {
         let tmp = try TemporaryDirectory("download-timeout")
-        let client = ScriptedHTTPClient([.failure(StackError(.httpTimeout, "scripted timeout"))])
-        let downloader = Self.downloader(client, in: tmp)
-        let error = await stackError { _ = try await downloader.download(Self.bundleURL) }
-        #expect(error?.code == .httpTimeout)
+        let stalled = ScriptedHTTPClient([.failure(StackError(.httpTimeout, "scripted timeout"))])
+        let error = await stackError { _ = try await Self.downloader(stalled, in: tmp).download(Self.bundleURL) }
+        #expect(error?.code == .downloadTooSlow)
+        #expect(error?.message.contains(Self.bundleURL) == true)
+        #expect(tmp.snapshot().isEmpty)
+        let refused = ScriptedHTTPClient([.failure(StackError(.httpFailed, "scripted refusal"))])
+        let other = await stackError { _ = try await Self.downloader(refused, in: tmp).download(Self.bundleURL) }
+        #expect(other?.code == .httpFailed)
         #expect(tmp.snapshot().isEmpty)
     }
 
