@@ -435,3 +435,58 @@ struct AbandonedStagingTests {
         #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent("stack.yaml").path))
     }
 }
+
+extension AbandonedStagingTests {
+    @Test("serve killed mid-operation (while unpacking a downloaded bundle): the next start leaves no staging, no record, no stack folder")
+    func serveKilled() async throws {
+        let signed = try await SignedHome.make("serve-killed")
+        let bundle = try await Self.bigBundle(signed)
+        let site = try TemporaryDirectory("serve-killed-site")
+        try FileManager.default.copyItem(at: bundle, to: site.path("big.stack"))
+        try FileManager.default.copyItem(atPath: bundle.path + ".minisig", toPath: site.path("big.stack.minisig").path)
+        let secretFile = signed.home.appendingPathComponent("secrets/api.secret")
+        let website = try StandInWebsite(directory: site.url, secretFile: secretFile, audience: "https://stack.lol")
+        defer { website.stop() }
+        #expect(await signed.run(["config", "set", "catalog.origins", "[\"https://stack.lol\", \"\(website.origin)\"]"]).status == 0)
+        // Trusted, so the server unpacks without waiting for an approval.
+        #expect(await signed.run(["trust", "add", "hello-web"]).status == 0)
+        let server = try LiveServer.start(home: signed.home)
+        let sha = try await program("/usr/bin/sha256sum", [bundle.path]).stdout.split(separator: " ").first.map(String.init) ?? ""
+        let body = #"{"bundle_url": "\#(website.origin)/big.stack", "sha256": "\#(sha)"}"#
+        let token = try await pyjwt(secretFile: secretFile, scope: "stacks:run", body: body)
+        let posted = try await server.curl("/v1/stacks", method: "POST",
+                                           headers: ["Authorization: Bearer \(token)", "Content-Type: application/json"], body: body)
+        #expect(posted.status == 202, "\(posted.body)")
+        let tmpDir = signed.home.appendingPathComponent("tmp")
+        let caught = try await onOwnThread { () -> Bool in
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: tmpDir.path)) ?? []
+                if let staging = names.first(where: { $0.hasPrefix(".stack-staging-") }),
+                   let inside = try? FileManager.default.contentsOfDirectory(atPath: tmpDir.appendingPathComponent(staging).path),
+                   inside.contains(where: { $0.hasPrefix("blob") }) {
+                    kill(server.process.processIdentifier, SIGKILL)
+                    return true
+                }
+                usleep(2_000)
+            }
+            return false
+        }
+        server.process.waitUntilExit()
+        #expect(caught, "serve was not caught mid-unpack")
+        // The next start of anything: no staging, nothing installed, the home still usable.
+        let ps = await signed.run(["--json", "ps"])
+        #expect(ps.status == 0, "\(ps.stderr)")
+        #expect(((try? JSONSerialization.jsonObject(with: Data(ps.stdout.utf8))) as? [Any])?.isEmpty == true, "\(ps.stdout)")
+        #expect(Self.staging(in: tmpDir).isEmpty)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: signed.home.appendingPathComponent("stacks").path)) ?? []).isEmpty)
+        // The replay ledger still parses, and a new server answers.
+        let ledger = signed.home.appendingPathComponent("state/jti.json")
+        if FileManager.default.fileExists(atPath: ledger.path) {
+            #expect((try? JSONSerialization.jsonObject(with: Data(contentsOf: ledger))) != nil)
+        }
+        let again = try LiveServer.start(home: signed.home)
+        defer { again.stop() }
+        #expect(try await again.curl("/v1/health").status == 200)
+    }
+}
