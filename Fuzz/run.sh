@@ -26,10 +26,10 @@ for h in "${HARNESSES[@]}"; do
   core=Fuzz/work/core
   mkdir -p "$core"
   # shellcheck disable=SC2086
-  swiftc -O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -module-name StackCore \
+  swiftc -O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -package-name StackDesktop -module-name StackCore \
     -wmo -emit-module -emit-module-path "$core/StackCore.swiftmodule" -emit-object -o "$core/StackCore.o" $CORE
   # shellcheck disable=SC2086
-  swiftc -O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -module-name StackFuzz \
+  swiftc -O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -package-name StackDesktop -module-name StackFuzz \
     -use-ld=lld -I "$core" -I Sources/CArchive -I Sources/CYAML -larchive -lyaml \
     $BUNDLE "$harness" "$core/StackCore.o" -o "$bin"
   mkdir -p "Fuzz/work/$h/corpus"
