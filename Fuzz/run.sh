@@ -13,6 +13,14 @@ CORE=$(find Sources/StackCore -name '*.swift' | sort)
 BUNDLE=$(find Sources/StackBundle -name '*.swift' | sort)
 mkdir -p Fuzz/work
 status=0
+# StackCore as its own module (instrumented too: the entry policy lives there), built once
+# for every harness.
+core=Fuzz/work/core
+mkdir -p "$core"
+echo "== building StackCore (instrumented)" >&2
+# shellcheck disable=SC2086
+swiftc -O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -package-name StackDesktop -module-name StackCore \
+  -wmo -emit-module -emit-module-path "$core/StackCore.swiftmodule" -emit-object -o "$core/StackCore.o" $CORE
 for h in "${HARNESSES[@]}"; do
   case $h in
     archive) harness=Fuzz/ArchiveFuzzer.swift ;;
@@ -21,13 +29,7 @@ for h in "${HARNESSES[@]}"; do
   esac
   bin=Fuzz/work/$h-fuzzer
   echo "== building $h" >&2
-  # StackCore as its own module (instrumented too: the entry policy lives there), then
-  # StackBundle's sources and the harness as one module that links it.
-  core=Fuzz/work/core
-  mkdir -p "$core"
-  # shellcheck disable=SC2086
-  swiftc -O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -package-name StackDesktop -module-name StackCore \
-    -wmo -emit-module -emit-module-path "$core/StackCore.swiftmodule" -emit-object -o "$core/StackCore.o" $CORE
+  # StackBundle's sources and the harness as one module that links StackCore (built once).
   # shellcheck disable=SC2086
   swiftc -O -sanitize=fuzzer,address -parse-as-library -swift-version 6 -package-name StackDesktop -module-name StackFuzz \
     -use-ld=lld -I "$core" -I Sources/CArchive -I Sources/CYAML -larchive -lyaml \
